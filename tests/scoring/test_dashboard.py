@@ -1,0 +1,109 @@
+"""The personal dashboard, as a salesperson and their manager see it."""
+
+import datetime as dt
+import json
+import re
+
+import plotly.graph_objects as go
+import pytest
+import time_machine
+from django.urls import reverse
+
+from scoring import trends
+from tests.conftest import snap
+
+TODAY = dt.date(2026, 5, 20)
+
+
+def _figures(html: str) -> dict[str, dict]:
+    found = re.findall(r'<script type="application/json" id="([\w-]+)">(.*?)</script>', html, re.S)
+    return {name: json.loads(body) for name, body in found}
+
+
+@pytest.fixture
+def history(sales):
+    # 60, gap, 62 a week later, then today 64: deltas and gaps are visible.
+    snap(sales, TODAY - dt.timedelta(days=8), 60, pillars=[15, 15, 15, 15], industry_rank=10, network_rank=12)
+    snap(sales, TODAY - dt.timedelta(days=7), 61, pillars=[15, 16, 15, 15], industry_rank=9, network_rank=11)
+    snap(sales, TODAY - dt.timedelta(days=1), 62, pillars=[16, 16, 15, 15], industry_rank=8, network_rank=11)
+    snap(sales, TODAY, 64, pillars=[16, 17, 15, 16], industry_rank=7, network_rank=10)
+    trends.recompute(sales.pk)
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_it_shows_headline_figures_and_charts_for_a_person_with_data(client, sales, history):
+    client.force_login(sales)
+    response = client.get(reverse("dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<span class="value">64</span><span class="label">SSI today</span>' in html
+    # 64 today against 61 seven days ago.
+    assert '<span class="value up">+3.0</span><span class="label">7-day change' in html
+    figures = _figures(html)
+    assert set(figures) == {"ssi-chart-data", "pillar-bars-data", "pillars-chart-data", "ranks-chart-data"}
+    ssi = figures["ssi-chart-data"]["data"][0]
+    # A null breaks the line between the 13th and the 19th: a gap, not an invented line.
+    assert ssi["x"] == ["2026-05-12", "2026-05-13", "2026-05-14", "2026-05-19", "2026-05-20"]
+    assert ssi["y"] == [60.0, 61.0, None, 62.0, 64.0]
+    assert figures["ranks-chart-data"]["layout"]["yaxis"]["autorange"] == "reversed"
+    assert figures["pillar-bars-data"]["data"][0]["x"] == [16.0, 17.0, 15.0, 16.0]
+    for fig in figures.values():
+        go.Figure(fig)  # each builder's output is a valid Plotly figure
+    assert 'src="/static/plotly/plotly.min.js"' in html
+
+
+@pytest.mark.django_db
+def test_a_new_person_sees_how_to_add_their_first_snapshot(client, sales):
+    client.force_login(sales)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Log your first snapshot" in html
+    assert "application/json" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["peer", "outsider", "other_manager"])
+def test_others_asking_for_a_persons_dashboard_get_404(client, request, sales, history, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("person-dashboard", args=[sales.pk]))
+    assert response.status_code == 404
+    assert b"Sasha" not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["manager", "admin"])
+def test_their_manager_and_admins_see_a_persons_dashboard_read_only(client, request, sales, history, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("person-dashboard", args=[sales.pk]))
+    assert response.status_code == 200
+    assert "Sasha Sales" in response.content.decode()
+    assert "read-only view" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_log_in(client, sales):
+    response = client.get(reverse("person-dashboard", args=[sales.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_a_name_cannot_inject_script_into_the_figure_json(client, sales, history):
+    sales.name = '</script><script>alert(1)</script><a href="https://evil">x</a>'
+    sales.save()
+    client.force_login(sales)
+    html = client.get(reverse("person-dashboard", args=[sales.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert '<a href="https://evil">' not in html
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_the_range_selector_limits_the_charts(client, sales, history):
+    snap(sales, TODAY - dt.timedelta(days=200), 40, pillars=[10, 10, 10, 10])
+    trends.recompute(sales.pk)
+    client.force_login(sales)
+    short = _figures(client.get(reverse("dashboard"), {"range": "30"}).content.decode())
+    everything = _figures(client.get(reverse("dashboard"), {"range": "all"}).content.decode())
+    assert short["ssi-chart-data"]["data"][0]["x"][0] == "2026-05-12"
+    assert everything["ssi-chart-data"]["data"][0]["x"][0] == "2025-11-01"

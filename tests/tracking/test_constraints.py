@@ -1,0 +1,61 @@
+"""The database itself refuses rows that break the data's rules."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from tests.conftest import snap
+from tracking.models import Activity, Snapshot
+
+DAY = dt.date(2026, 3, 2)
+
+
+def _rejects(**fields):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Snapshot.objects.create(**fields)
+
+
+@pytest.mark.django_db
+def test_it_keeps_one_snapshot_per_person_and_day(sales):
+    snap(sales, DAY, 40)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        snap(sales, DAY, 41)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"ssi": Decimal("100.5")},
+        {"ssi": Decimal("-1")},
+        {"ssi": Decimal("26"), "brand": Decimal("26"), "people": 0, "insights": 0, "relationships": 0},
+        {"ssi": Decimal("1"), "brand": Decimal("-0.5"), "people": Decimal("0.5"), "insights": 1, "relationships": 0},
+        {"ssi": 50, "industry_rank": 0},
+        {"ssi": 50, "network_rank": 101},
+        {"ssi": 50, "industry_avg": Decimal("100.1")},
+        # a total far from its pillars' sum
+        {"ssi": 60, "brand": 10, "people": 10, "insights": 10, "relationships": 10},
+        # some pillars but not all
+        {"ssi": 20, "brand": 10, "people": 10},
+    ],
+)
+def test_it_rejects_out_of_range_snapshots(sales, fields):
+    _rejects(user=sales, date=DAY, **fields)
+    assert not Snapshot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_allows_a_total_within_one_point_of_the_pillar_sum(sales):
+    snap(sales, DAY, "41", pillars=[10, 10, 10, 10])
+    assert Snapshot.objects.get().ssi == Decimal("41.000")
+
+
+@pytest.mark.django_db
+def test_it_rejects_negative_activity_counts_and_backward_periods(sales):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Activity.objects.create(user=sales, period_start=DAY, period_end=DAY, searches=-1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Activity.objects.create(user=sales, period_start=DAY, period_end=DAY - dt.timedelta(days=1))
+    assert not Activity.objects.exists()

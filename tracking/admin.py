@@ -1,0 +1,70 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from tracking.models import Activity, ImportJob, Membership, Snapshot, Team, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "time_zone", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_active", "teams"]
+    search_fields = ["email", "name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["name", "time_zone", "linkedin_url", "industry"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "leaderboard_visible"]
+    list_filter = ["leaderboard_visible"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role", "joined_on"]
+    list_filter = ["role", "team"]
+    search_fields = ["user__email", "user__name", "team__name"]
+    autocomplete_fields = ["user", "team"]
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    list_display = ["user", "date", "ssi", "brand", "people", "insights", "relationships", "source"]
+    list_filter = ["source", "date"]
+    search_fields = ["user__email", "user__name"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["user"]
+    raw_id_fields = ["import_job"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["user", "period_start", "period_end", "searches", "profile_views", "posts", "source"]
+    list_filter = ["source", "period_start"]
+    search_fields = ["user__email", "user__name"]
+    date_hierarchy = "period_start"
+    autocomplete_fields = ["user"]
+    raw_id_fields = ["import_job"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["file_name", "format", "status", "created_by", "created_at", "rows", "created", "updated", "rejected"]
+    list_filter = ["status", "format"]
+    search_fields = ["file_name", "created_by__email"]
+    readonly_fields = ["created_at", "finished_at"]

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from tracking import rules
+from tracking.models import Activity, Snapshot, User
+
+_NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
+
+
+def _decimal_field(field: str, required=False, max_value=None) -> forms.CharField:
+    # Char, not Decimal: the rules module parses numbers, so the form says the
+    # same sentence as the importer and the API ("… must be between 0 and 25").
+    return forms.CharField(label=rules.LABELS[field], required=required, widget=forms.TextInput(attrs=_NUMBER))
+
+
+class EntryForm(forms.Form):
+    """One day's SSI, its pillars and ranks, and the day's activity counts."""
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    ssi = forms.CharField(
+        label="SSI", required=False, widget=forms.TextInput(attrs=_NUMBER),
+        help_text="Leave blank to use the sum of the four pillars.",
+    )
+    brand = _decimal_field("brand")
+    people = _decimal_field("people")
+    insights = _decimal_field("insights")
+    relationships = _decimal_field("relationships")
+    industry_rank = forms.CharField(label="Industry rank (top %)", required=False,
+                                    widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    network_rank = forms.CharField(label="Network rank (top %)", required=False,
+                                   widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    industry_avg = _decimal_field("industry_avg")
+    network_avg = _decimal_field("network_avg")
+
+    SCORE_FIELDS = ("ssi", *rules.PILLARS, "industry_rank", "network_rank", "industry_avg", "network_avg")
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for name, label in rules.ACTIVITY_COUNTS:
+            self.fields[name] = forms.IntegerField(
+                label=label, required=False, min_value=0, max_value=2_147_483_647,
+                widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            )
+            self.fields[name].error_messages["min_value"] = f"{label} cannot be negative."
+        self.fields["date"].widget.attrs["max"] = user.today().isoformat()
+
+    @classmethod
+    def initial_for(cls, user: User, date) -> dict:
+        """Initial values for ``date``: that day's entry when there is one."""
+        initial: dict = {"date": date}
+        snapshot = Snapshot.objects.filter(user=user, date=date).first()
+        if snapshot:
+            for name in cls.SCORE_FIELDS:
+                value = getattr(snapshot, name)
+                initial[name] = rules.plain(value) if value is not None else ""
+        activity = Activity.objects.filter(user=user, period_start=date, period_end=date).first()
+        if activity:
+            initial.update({name: getattr(activity, name) for name in rules.ACTIVITY_FIELDS})
+        return initial
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > self.user.today():
+            raise forms.ValidationError("The date cannot be in the future.")
+        return date
+
+    def clean_industry_rank(self):
+        return _rank(self.cleaned_data["industry_rank"])
+
+    def clean_network_rank(self):
+        return _rank(self.cleaned_data["network_rank"])
+
+    def clean(self):
+        data = super().clean()
+        scores, errors = rules.validate_scores(**{f: data.get(f) for f in self.SCORE_FIELDS if f not in self.errors})
+        for error in errors:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        data["scores"] = scores
+        data["counts"] = {name: data.get(name) for name in rules.ACTIVITY_FIELDS}
+        return data
+
+
+def _rank(value: str):
+    """Accept "5", "5%" or "Top 5%", as LinkedIn shows it."""
+    text = (value or "").strip().lower().removeprefix("top").strip().removesuffix("%").strip()
+    if text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise forms.ValidationError("Give the rank as a whole number between 1 and 100, as in “Top 5%”.") from None
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))

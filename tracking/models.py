@@ -1,0 +1,292 @@
+"""What is recorded: people, teams, daily SSI snapshots, activity and imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tracking import rules
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone this server knows.")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with their email address."""
+
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone],
+        help_text="Your “today” is the date in this time zone.",
+    )
+    linkedin_url = models.URLField("LinkedIn profile URL", blank=True)
+    industry = models.CharField(max_length=120, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        "admin", default=False, help_text="Admins see everything, import files and manage teams."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [
+            models.UniqueConstraint(models.functions.Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def today(self) -> dt.date:
+        """Today's date where this person is, which is not always the server's."""
+        return timezone.now().astimezone(self.zone()).date()
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    leaderboard_visible = models.BooleanField(
+        "members see the leaderboard", default=True,
+        help_text="As in Sales Navigator, members see how they rank unless this is off.",
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        MANAGER = "manager", "Manager"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    joined_on = models.DateField(default=dt.date.today)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique_user_team"),
+            models.CheckConstraint(condition=Q(role__in=["member", "manager"]), name="membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.team} ({self.get_role_display()})"
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual", "Manual entry"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+
+
+class Provenance(models.Model):
+    """Where a stored value came from: a form, the API, or a line of an import."""
+
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    import_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    import_line = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def _between(field, low, high):
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high}) | Q(**{f"{field}__isnull": True})
+
+
+class Snapshot(Provenance):
+    """One person's SSI on one day, as LinkedIn showed it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshots")
+    date = models.DateField()
+    ssi = models.DecimalField("SSI", max_digits=6, decimal_places=3)
+    brand = models.DecimalField(rules.LABELS["brand"], max_digits=5, decimal_places=3, null=True, blank=True)
+    people = models.DecimalField(rules.LABELS["people"], max_digits=5, decimal_places=3, null=True, blank=True)
+    insights = models.DecimalField(rules.LABELS["insights"], max_digits=5, decimal_places=3, null=True, blank=True)
+    relationships = models.DecimalField(
+        rules.LABELS["relationships"], max_digits=5, decimal_places=3, null=True, blank=True
+    )
+    industry_rank = models.PositiveSmallIntegerField("industry rank (top N%)", null=True, blank=True)
+    network_rank = models.PositiveSmallIntegerField("network rank (top N%)", null=True, blank=True)
+    industry_avg = models.DecimalField("industry average SSI", max_digits=6, decimal_places=3, null=True, blank=True)
+    network_avg = models.DecimalField("network average SSI", max_digits=6, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="snapshot_unique_user_date"),
+            models.CheckConstraint(condition=Q(ssi__gte=0, ssi__lte=100), name="snapshot_ssi_range"),
+            *[
+                models.CheckConstraint(condition=_between(p, 0, 25), name=f"snapshot_{p}_range")
+                for p in rules.PILLARS
+            ],
+            models.CheckConstraint(condition=_between("industry_rank", 1, 100), name="snapshot_industry_rank_range"),
+            models.CheckConstraint(condition=_between("network_rank", 1, 100), name="snapshot_network_rank_range"),
+            models.CheckConstraint(condition=_between("industry_avg", 0, 100), name="snapshot_industry_avg_range"),
+            models.CheckConstraint(condition=_between("network_avg", 0, 100), name="snapshot_network_avg_range"),
+            # All four pillars or none.
+            models.CheckConstraint(
+                condition=Q(brand__isnull=True, people__isnull=True, insights__isnull=True, relationships__isnull=True)
+                | Q(brand__isnull=False, people__isnull=False, insights__isnull=False, relationships__isnull=False),
+                name="snapshot_pillars_all_or_none",
+            ),
+            # The total is the pillar sum, give or take a point of rounding.
+            models.CheckConstraint(
+                condition=Q(brand__isnull=True)
+                | Q(
+                    ssi__gte=F("brand") + F("people") + F("insights") + F("relationships") - 1,
+                    ssi__lte=F("brand") + F("people") + F("insights") + F("relationships") + 1,
+                ),
+                name="snapshot_ssi_near_pillar_sum",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.date}: {self.ssi}"
+
+    @property
+    def has_pillars(self) -> bool:
+        return self.brand is not None
+
+
+class Activity(Provenance):
+    """Activity counts over a period: a single day for daily entry, a whole range
+    for a Sales Navigator usage report. A period total is never split into days."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    posts = models.PositiveIntegerField(null=True, blank=True)
+    comments = models.PositiveIntegerField(null=True, blank=True)
+    reactions = models.PositiveIntegerField(null=True, blank=True)
+    shares = models.PositiveIntegerField(null=True, blank=True)
+    connection_requests = models.PositiveIntegerField("connection requests sent", null=True, blank=True)
+    connections_accepted = models.PositiveIntegerField(null=True, blank=True)
+    messages_sent = models.PositiveIntegerField(null=True, blank=True)
+    inmails_sent = models.PositiveIntegerField("InMails sent", null=True, blank=True)
+    inmail_replies = models.PositiveIntegerField("InMail replies", null=True, blank=True)
+    profile_views = models.PositiveIntegerField(null=True, blank=True)
+    searches = models.PositiveIntegerField(null=True, blank=True)
+    leads_saved = models.PositiveIntegerField(null=True, blank=True)
+    accounts_saved = models.PositiveIntegerField(null=True, blank=True)
+    lists_created = models.PositiveIntegerField(null=True, blank=True)
+    days_active = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["user", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period_start", "period_end"], name="activity_unique_period"),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="activity_period_order"),
+            *[
+                models.CheckConstraint(condition=Q(**{f"{f}__gte": 0}) | Q(**{f"{f}__isnull": True}),
+                                       name=f"activity_{f}_nonnegative")
+                for f in rules.ACTIVITY_FIELDS
+            ],
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.period_start}–{self.period_end}"
+
+    @property
+    def is_daily(self) -> bool:
+        return self.period_start == self.period_end
+
+
+class ImportJob(models.Model):
+    """One uploaded or command-line import, from preview to result."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Previewed"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    format = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PREVIEW)
+    options = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="importjob_progress_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"

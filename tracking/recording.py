@@ -1,0 +1,44 @@
+"""Recording one person's day: the one write path for the form and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+from django.db import transaction
+
+from tracking import rules
+from tracking.models import Activity, Snapshot, Source, User
+
+
+@transaction.atomic
+def record_day(
+    user: User,
+    date: dt.date,
+    scores: rules.Scores,
+    counts: dict[str, int | None],
+    source: str = Source.MANUAL,
+) -> tuple[Snapshot, bool]:
+    """Create or replace ``user``'s snapshot (and daily activity) for ``date``.
+
+    Returns the snapshot and whether it was created. After commit, one recompute
+    of the person's derived rows from ``date`` on is queued.
+    """
+    from scoring.tasks import recompute_person
+
+    snapshot, created = Snapshot.objects.update_or_create(
+        user=user,
+        date=date,
+        defaults={**asdict(scores), "source": source, "import_job": None, "import_line": None},
+    )
+    if any(value is not None for value in counts.values()):
+        Activity.objects.update_or_create(
+            user=user,
+            period_start=date,
+            period_end=date,
+            defaults={**counts, "source": source, "import_job": None, "import_line": None},
+        )
+    else:
+        Activity.objects.filter(user=user, period_start=date, period_end=date).delete()
+    recompute_person.delay_on_commit(user.pk, date.isoformat())
+    return snapshot, created
