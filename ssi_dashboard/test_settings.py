@@ -14,7 +14,12 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # Tests get their own keys on a shared Redis, so a developer's worker never
 # takes a test's task (and the other way round).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": "ssi-test:"}
+# SSI_TEST_RUN names a test run, so two runs on one machine use separate
+# test databases and broker keys.
+_RUN = os.environ.get("SSI_TEST_RUN", "")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"ssi-test{_RUN}:"}
+if _RUN:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_ssi_{_RUN}"}  # noqa: F405
 # Most tests do not need a worker; those that do start a real one (tests/conftest.py)
 # and switch this off.
 CELERY_TASK_ALWAYS_EAGER = True
