@@ -290,3 +290,80 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class ApiToken(models.Model):
+    """A personal key for the JSON API. Only a SHA-256 of the key is stored: the
+    key itself is shown once, when it is made, and cannot be read back."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80, help_text="What uses this key, e.g. “laptop script”.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the key, so a person can tell their keys apart.
+    prefix = models.CharField(max_length=12, editable=False)
+    can_write_for_anyone = models.BooleanField(
+        default=False, help_text="Admins only: the key may record days for any person (e.g. an integration)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(key_hash__regex=r"^[0-9a-f]{64}$"), name="apitoken_key_hash_sha256"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class NotificationPreference(models.Model):
+    """Which emails a person wants. A person without a row gets the defaults."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    weekly_digest = models.BooleanField("weekly summary of my SSI", default=True)
+    team_digest = models.BooleanField("weekly summary of the teams I manage", default=True)
+    alerts = models.BooleanField("alerts (SSI down 3 points in a week, a member not reporting)", default=True)
+    daily_reminder = models.BooleanField("a reminder when I have not logged today", default=False)
+    reminder_time = models.TimeField(
+        "remind me at", default=dt.time(17, 0), help_text="Your local time (see your time zone)."
+    )
+
+    def __str__(self):
+        return f"Notifications for {self.user}"
+
+
+class NotificationLog(models.Model):
+    """Every email sent, one row per (person, kind, key). Senders claim the row
+    with INSERT … ON CONFLICT DO NOTHING before sending, so two beat runs (or two
+    workers) never send the same email twice."""
+
+    class Kind(models.TextChoices):
+        WEEKLY_DIGEST = "weekly_digest", "Weekly summary"
+        TEAM_DIGEST = "team_digest", "Team weekly summary"
+        ALERT = "alert", "Alert"
+        DAILY_REMINDER = "daily_reminder", "Daily reminder"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # What the email is about: an ISO week, a local date, an anomaly id.
+    key = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "key"], name="notificationlog_once_per_key"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["weekly_digest", "team_digest", "alert", "daily_reminder"]),
+                name="notificationlog_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.key} → {self.user_id}"
