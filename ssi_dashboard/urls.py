@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from scoring import team_views
 from scoring import views as scoring_views
 from ssi_dashboard.health import health
+from tracking import team_admin_views
 from tracking import views as tracking_views
 from tracking.forms import EmailAuthenticationForm
 
@@ -11,6 +13,16 @@ urlpatterns = [
     path("", scoring_views.dashboard, name="dashboard"),
     path("people/<int:person_id>/", scoring_views.person_dashboard, name="person-dashboard"),
     path("entry/", tracking_views.entry, name="entry"),
+    path("teams/", team_views.team_list, name="teams"),
+    path("teams/manage/", team_admin_views.manage_teams, name="manage-teams"),
+    path("teams/<slug:slug>/", team_views.team_page, name="team"),
+    path("teams/<slug:slug>/settings/", team_admin_views.team_settings, name="team-settings"),
+    path("teams/<slug:slug>/members/", team_admin_views.team_members, name="team-members"),
+    path("teams/<slug:slug>/members/<int:membership_id>/role/", team_admin_views.set_role, name="team-member-role"),
+    path("teams/<slug:slug>/members/<int:membership_id>/remove/", team_admin_views.remove_member,
+         name="team-member-remove"),
+    path("compare/", team_views.compare, name="compare"),
+    path("organisation/", team_views.organisation, name="organisation"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),

@@ -47,3 +47,54 @@ def teams_visible_to(viewer: User) -> QuerySet[Team]:
     if viewer.is_staff:
         return Team.objects.all()
     return Team.objects.filter(memberships__user=viewer).distinct()
+
+
+def get_team_for_viewer(viewer: User, slug: str) -> Team:
+    """The team, if ``viewer`` belongs to it, manages it or is an admin; otherwise 404.
+
+    Which parts of it they see depends on ``manages_team``: members get the
+    aggregate (and the leaderboard, where the team allows it), managers and
+    admins everything, member by member.
+    """
+    try:
+        return teams_visible_to(viewer).get(slug=slug)
+    except (Team.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such team.") from None
+
+
+def manages_team(viewer: User, team: Team) -> bool:
+    """Whether ``viewer`` sees ``team`` member by member (its managers and admins)."""
+    if viewer.is_staff:
+        return True
+    return Membership.objects.filter(user=viewer, team=team, role=Membership.Role.MANAGER).exists()
+
+
+def get_managed_team_for_viewer(viewer: User, slug: str) -> Team:
+    """The team, if ``viewer`` manages it or is an admin; otherwise 404 — also
+    for its own members, who must not learn more than the team page tells them."""
+    if not viewer.is_authenticated:
+        raise Http404("No such team.")
+    teams = Team.objects.all() if viewer.is_staff else Team.objects.filter(pk__in=managed_team_ids(viewer))
+    try:
+        return teams.get(slug=slug)
+    except (Team.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such team.") from None
+
+
+def get_people_for_viewer(viewer: User, person_ids: list) -> list[User]:
+    """All of these people, in the order given, if ``viewer`` may see every one
+    of them; one forged or unknown id makes the whole request a 404."""
+    try:
+        ids = list(dict.fromkeys(int(pk) for pk in person_ids))
+    except (ValueError, TypeError):
+        raise Http404("No such person.") from None
+    found = {person.pk: person for person in people_visible_to(viewer).filter(pk__in=ids)}
+    if len(found) != len(ids):
+        raise Http404("No such person.")
+    return [found[pk] for pk in ids]
+
+
+def require_admin(viewer: User) -> None:
+    """Organisation-wide pages and team management exist only for admins: 404 for anyone else."""
+    if not (viewer.is_authenticated and viewer.is_staff):
+        raise Http404("No such page.")

@@ -1,0 +1,281 @@
+"""Figure builders for teams, comparisons and the organisation: rows in, a
+Plotly figure (a plain dict) out. The numbers come from scoring/teams.py.
+
+People's names are user text: they pass through ``charts.safe_text`` and reach
+hover labels only through ``customdata``, never through ``hovertemplate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from scoring.charts import PALETTE, SHORT_PILLAR, _layout, safe_text
+from scoring.teams import BandPoint, Spread
+from tracking import rules
+
+# Okabe–Ito again, for up to six people side by side.
+PEOPLE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
+MEMBER_LINE = "rgba(120,130,145,0.55)"
+BAND_FILL = "rgba(0,114,178,0.18)"
+TEAM_COLOUR = "#0072B2"
+ORG_COLOUR = "#E69F00"
+
+
+def _x(value) -> str | int:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _gap(previous, current, step: int) -> bool:
+    if isinstance(current, dt.date):
+        return (current - previous).days > step
+    return current - previous > step
+
+
+def gapped(points: Sequence[tuple], step: int) -> tuple[list, list]:
+    """x and y for a line that breaks where a period has no value: a null point
+    goes one step after the last value before each gap (plotly.js draws a gap)."""
+    xs: list = []
+    ys: list = []
+    previous = None
+    for x, y in points:
+        if previous is not None and _gap(previous, x, step):
+            after = previous + dt.timedelta(days=step) if isinstance(previous, dt.date) else previous + 1
+            xs.append(_x(after))
+            ys.append(None)
+        xs.append(_x(x))
+        ys.append(y)
+        previous = x
+    return xs, ys
+
+
+def _axis_title(metric: str) -> str:
+    return "SSI" if metric == "ssi" else "points (of 25)"
+
+
+def _range(metric: str) -> list[int]:
+    return [0, 100] if metric == "ssi" else [0, 25]
+
+
+def _person_line(name: str, points: Sequence[tuple], step: int, color: str, width: float = 1.5) -> dict:
+    xs, ys = gapped(points, step)
+    label = safe_text(name)
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": xs,
+        "y": ys,
+        "name": label,
+        "connectgaps": False,
+        "line": {"color": color, "width": width},
+        "customdata": [label] * len(xs),
+        "hovertemplate": "%{customdata}: %{y:.1f}<extra></extra>",
+    }
+
+
+def team_band_figure(
+    band: Sequence[BandPoint],
+    metric: str,
+    members: Sequence[tuple[str, Sequence[tuple]]] = (),
+    weekly: bool = False,
+) -> dict:
+    """The team's median with its p25–p75 band; with ``members`` (managers
+    only), every member's own line behind it."""
+    step = 7 if weekly else 1
+    data = []
+    for name, points in members:
+        data.append(_person_line(name, points, step, MEMBER_LINE, width=1) | {"showlegend": False})
+    xs, p25 = gapped([(p.date, p.p25) for p in band], step)
+    _, p75 = gapped([(p.date, p.p75) for p in band], step)
+    _, median = gapped([(p.date, p.median) for p in band], step)
+    data += [
+        {"type": "scatter", "mode": "lines", "x": xs, "y": p25, "name": "25th percentile",
+         "line": {"width": 0}, "connectgaps": False, "showlegend": False,
+         "hovertemplate": "p25 %{y:.1f}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "x": xs, "y": p75, "name": "Middle half of the team (p25–p75)",
+         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND_FILL, "connectgaps": False,
+         "hovertemplate": "p75 %{y:.1f}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "x": xs, "y": median, "name": "Team median",
+         "line": {"color": TEAM_COLOUR, "width": 3}, "connectgaps": False,
+         "hovertemplate": "median %{y:.1f}<extra></extra>"},
+    ]
+    return {
+        "data": data,
+        "layout": _layout(
+            hovermode="closest",
+            yaxis={"title": {"text": _axis_title(metric)}, "range": _range(metric)},
+        ),
+    }
+
+
+def aligned_figure(
+    members: Sequence[tuple[str, Sequence[tuple[int, float]]]],
+    band: Sequence[tuple[int, float, float, float, int]],
+    metric: str,
+    weekly: bool,
+) -> dict:
+    """Members' lines by time since each one's first logged day, with the median
+    and p25–p75 of those who had reached that point."""
+    data = [_person_line(name, points, 1, MEMBER_LINE, width=1) | {"showlegend": False} for name, points in members]
+    steps, p25 = gapped([(s, lo) for s, _, lo, _, _ in band], 1)
+    _, p75 = gapped([(s, hi) for s, _, _, hi, _ in band], 1)
+    _, median = gapped([(s, m) for s, m, _, _, _ in band], 1)
+    data += [
+        {"type": "scatter", "mode": "lines", "x": steps, "y": p25, "name": "25th percentile",
+         "line": {"width": 0}, "connectgaps": False, "showlegend": False,
+         "hovertemplate": "p25 %{y:.1f}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "x": steps, "y": p75, "name": "Middle half (p25–p75)",
+         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND_FILL, "connectgaps": False,
+         "hovertemplate": "p75 %{y:.1f}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "x": steps, "y": median, "name": "Median at the same point",
+         "line": {"color": TEAM_COLOUR, "width": 3}, "connectgaps": False,
+         "hovertemplate": "median %{y:.1f}<extra></extra>"},
+    ]
+    return {
+        "data": data,
+        "layout": _layout(
+            hovermode="closest",
+            xaxis={"type": "linear", "title": {"text": "weeks since first logged day" if weekly else "days since first logged day"}},
+            yaxis={"title": {"text": _axis_title(metric)}, "range": _range(metric)},
+        ),
+    }
+
+
+def _box(name: str, s: Spread, color: str, offsetgroup: str | None = None) -> dict:
+    # Precomputed quartiles: the figure carries five numbers per box, never the
+    # individual scores behind them.
+    box = {
+        "type": "box",
+        "name": name,
+        "x": [name],
+        "q1": [s.p25],
+        "median": [s.median],
+        "q3": [s.p75],
+        "lowerfence": [s.low],
+        "upperfence": [s.high],
+        "marker": {"color": color},
+        "boxpoints": False,
+        "hoverinfo": "y",
+    }
+    if offsetgroup:
+        box["offsetgroup"] = offsetgroup
+    return box
+
+
+def pillar_boxes_figure(spreads: Mapping[str, Spread | None]) -> dict:
+    """Each pillar's spread across the team's reporting members."""
+    data = [_box(SHORT_PILLAR[p], spreads[p], PALETTE[p]) for p in rules.PILLARS if spreads.get(p)]
+    return {
+        "data": data,
+        "layout": _layout(
+            showlegend=False, hovermode="closest",
+            xaxis={"type": "category"},
+            yaxis={"title": {"text": "points (of 25)"}, "range": [0, 25]},
+        ),
+    }
+
+
+def heatmap_figure(weeks: Sequence[dt.date], names: Sequence[str], z: Sequence[Sequence[float | None]], metric: str) -> dict:
+    """Members (rows) × weeks (columns), coloured by the week's mean."""
+    labels = [safe_text(n) for n in names]
+    return {
+        "data": [{
+            "type": "heatmap",
+            "x": [w.isoformat() for w in weeks],
+            # Row positions, not names, on the axis: names are user text and
+            # plotly.js renders tick labels as pseudo-HTML.
+            "y": list(range(len(labels))),
+            "z": [list(row) for row in z],
+            "customdata": [[label] * len(weeks) for label in labels],
+            "colorscale": "Viridis",
+            "zmin": 0,
+            "zmax": 100 if metric == "ssi" else 25,
+            "hoverongaps": False,
+            "hovertemplate": "%{customdata}<br>week of %{x}: %{z:.1f}<extra></extra>",
+            "colorbar": {"title": {"text": "SSI" if metric == "ssi" else "points"}},
+        }],
+        "layout": _layout(
+            hovermode="closest",
+            height=max(240, 22 * len(labels) + 80),
+            yaxis={"tickmode": "array", "tickvals": list(range(len(labels))), "ticktext": labels,
+                   "autorange": "reversed", "gridcolor": "rgba(0,0,0,0)"},
+            margin={"l": 140, "r": 16, "t": 8, "b": 40},
+        ),
+    }
+
+
+def versus_organisation_figure(team: Mapping[str, Spread | None], organisation: Mapping[str, Spread | None]) -> dict:
+    """The team's median pillars beside the whole organisation's."""
+    labels = [SHORT_PILLAR[p] for p in rules.PILLARS]
+
+    def medians(spreads):
+        return [spreads[p].median if spreads.get(p) else None for p in rules.PILLARS]
+
+    return {
+        "data": [
+            {"type": "bar", "x": labels, "y": medians(team), "name": "This team (median)",
+             "marker": {"color": TEAM_COLOUR}, "hovertemplate": "%{x}: %{y:.1f}<extra>team</extra>"},
+            {"type": "bar", "x": labels, "y": medians(organisation), "name": "Whole organisation (median)",
+             "marker": {"color": ORG_COLOUR}, "hovertemplate": "%{x}: %{y:.1f}<extra>organisation</extra>"},
+        ],
+        "layout": _layout(
+            barmode="group", hovermode="closest",
+            xaxis={"type": "category"},
+            yaxis={"title": {"text": "points (of 25)"}, "range": [0, 25]},
+        ),
+    }
+
+
+def compare_figures(people: Sequence[tuple[str, Mapping[str, Sequence[tuple]]]], weekly: bool) -> dict[str, dict]:
+    """One figure for the totals and one per pillar, each person in their own
+    colour across all of them. ``people`` is (name, {metric: points})."""
+    step = 7 if weekly else 1
+    figures = {}
+    for metric in ("ssi", *rules.PILLARS):
+        data = [
+            _person_line(name, series.get(metric, []), step, PEOPLE_COLOURS[i % len(PEOPLE_COLOURS)], width=2)
+            for i, (name, series) in enumerate(people)
+        ]
+        figures[metric] = {
+            "data": data,
+            "layout": _layout(hovermode="closest",
+                              yaxis={"title": {"text": _axis_title(metric)}, "range": _range(metric)}),
+        }
+    return figures
+
+
+def organisation_figure(teams: Sequence[tuple[str, Sequence[tuple]]], weekly: bool) -> dict:
+    """Each team's median SSI over time, side by side."""
+    step = 7 if weekly else 1
+    data = [
+        _person_line(name, points, step, PEOPLE_COLOURS[i % len(PEOPLE_COLOURS)], width=2)
+        for i, (name, points) in enumerate(teams)
+    ]
+    return {"data": data, "layout": _layout(hovermode="closest", yaxis={"title": {"text": "median SSI"}, "range": [0, 100]})}
+
+
+def organisation_boxes_figure(teams: Sequence[tuple[str, Spread]]) -> dict:
+    """Each team's current SSI spread."""
+    data = [
+        _box(safe_text(name), s, PEOPLE_COLOURS[i % len(PEOPLE_COLOURS)])
+        for i, (name, s) in enumerate(teams)
+    ]
+    return {
+        "data": data,
+        "layout": _layout(showlegend=False, hovermode="closest", xaxis={"type": "category"},
+                          yaxis={"title": {"text": "SSI"}, "range": [0, 100]}),
+    }
+
+
+def sparkline(values: Sequence[float], width: int = 100, height: int = 24) -> str:
+    """SVG polyline points for a small inline trend: drawn by the browser from
+    the page itself, no script and no figure JSON per row."""
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    spread = (high - low) or 1.0
+    step = width / (len(values) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 1 - (v - low) / spread * (height - 2):.1f}" for i, v in enumerate(values)
+    )
+

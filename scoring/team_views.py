@@ -1,0 +1,237 @@
+"""Team pages, the compare view and the organisation view.
+
+Every object comes through a getter in tracking/access.py; what a viewer sees
+of a team they may open depends on ``manages_team``: members get the aggregate
+(above the privacy floor) and, where the team allows it, the leaderboard;
+managers and admins get everything, member by member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+from scoring import summary, team_charts, teams
+from tracking.access import (
+    get_people_for_viewer,
+    get_team_for_viewer,
+    manages_team,
+    people_visible_to,
+    require_admin,
+    teams_visible_to,
+)
+from tracking.models import Membership, Team
+
+ALIGN = {"calendar": "Calendar dates", "start": "Days since start"}
+COMPARE_MIN, COMPARE_MAX = 2, 6
+
+
+@dataclass(frozen=True)
+class TeamParams:
+    """The team page's state, all of it in the query string so a URL is shareable."""
+
+    range: str
+    metric: str
+    align: str
+    sort: str
+    descending: bool
+    q: str
+    silent: bool
+
+    @classmethod
+    def from_query(cls, query) -> TeamParams:
+        def pick(name, allowed, default):
+            value = query.get(name, default)
+            return value if value in allowed else default
+
+        return cls(
+            range=pick("range", summary.RANGES, summary.DEFAULT_RANGE),
+            metric=pick("metric", teams.METRICS, "ssi"),
+            align=pick("align", ALIGN, "calendar"),
+            sort=pick("sort", teams.SORT_KEYS, "rank"),
+            descending=query.get("dir") == "desc",
+            q=query.get("q", "")[:100],
+            silent=query.get("silent") == "1",
+        )
+
+    def query(self, **changes) -> str:
+        values = {
+            "range": self.range, "metric": self.metric, "align": self.align, "sort": self.sort,
+            "dir": "desc" if self.descending else "asc", "q": self.q, "silent": "1" if self.silent else "",
+        }
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v})
+
+    def sort_link(self, key: str) -> str:
+        """The query that sorts by ``key`` (flipping the direction when it already does)."""
+        # A second click flips the direction; otherwise bigger is better for
+        # scores and changes, so they sort high first.
+        descending = not self.descending if key == self.sort else key not in ("rank", "name")
+        return self.query(sort=key, dir="desc" if descending else "asc")
+
+    def board_columns(self) -> list[tuple[str, str, str]]:
+        """(key, heading, sort query) per leaderboard column, in display order."""
+        columns = [(key, label, self.sort_link(key)) for key, label in teams.SORT_KEYS.items()]
+        return [*columns, ("", "Trend", "")]
+
+
+@login_required
+def team_list(request):
+    visible = list(teams_visible_to(request.user).order_by("name"))
+    return render(request, "teams/list.html", {"teams": visible})
+
+
+def _team_context(request, team: Team) -> dict:
+    viewer = request.user
+    is_manager = manages_team(viewer, team)
+    params = TeamParams.from_query(request.GET)
+    today = viewer.today()
+    start = summary.range_start(params.range, today)
+    weekly = teams.is_weekly(start, today)
+    rows = teams.leaderboard(team, today)
+    reporting_now = sum(r.reporting for r in rows)
+    # Below the floor, a member would be looking at a colleague's own score.
+    aggregate_shown = is_manager or reporting_now >= teams.PRIVACY_FLOOR
+    board = teams.sort_rows(teams.filter_rows(rows, params.q, params.silent), params.sort, params.descending)
+    context = {
+        "team": team,
+        "is_manager": is_manager,
+        "params": params,
+        "board_columns": params.board_columns(),
+        "ranges": summary.RANGE_LABELS,
+        "metrics": teams.METRIC_LABELS,
+        "aligns": ALIGN,
+        "today": today,
+        "weekly": weekly,
+        "members_count": len(rows),
+        "reporting_now": reporting_now,
+        "privacy_floor": teams.PRIVACY_FLOOR,
+        "aggregate_shown": aggregate_shown,
+        "board_shown": is_manager or team.leaderboard_visible,
+        "board": [(row, team_charts.sparkline(row.spark)) for row in board],
+        "figures": {},
+    }
+    figures = context["figures"]
+    names = {r.user_id: r.name for r in rows}
+    ids = [r.user_id for r in rows]
+    if is_manager and params.align == "start":
+        days = summary.RANGES[params.range]
+        aligned_weekly = days is None or days > teams.DAILY_MAX_DAYS
+        series = teams.aligned_series(ids, params.metric, days, aligned_weekly)
+        figures["band"] = team_charts.aligned_figure(
+            [(names[uid], series[uid]) for uid in ids if uid in series],
+            teams.aligned_band(series), params.metric, aligned_weekly,
+        )
+        context["aligned_weekly"] = aligned_weekly
+    elif aggregate_shown:
+        band = teams.team_band(team, params.metric, start, today, weekly,
+                               floor=0 if is_manager else teams.PRIVACY_FLOOR)
+        members = []
+        if is_manager:
+            series = teams.member_series(ids, params.metric, start, today, weekly)
+            members = [(names[uid], series[uid]) for uid in ids if uid in series]
+        if band or members:
+            figures["band"] = team_charts.team_band_figure(band, params.metric, members, weekly)
+            context["band_caption"] = (
+                f"{teams.METRIC_LABELS[params.metric]}: team median and middle half (p25–p75)"
+                + (", with each member's line" if is_manager else "")
+                + (" · weekly means" if weekly else "")
+            )
+    if aggregate_shown:
+        spreads = teams.team_spreads(rows)
+        if any(spreads[p] for p in teams.METRICS[1:]):
+            figures["boxes"] = team_charts.pillar_boxes_figure(spreads)
+            organisation = teams.organisation_spreads(today)
+            if is_manager or (organisation["ssi"] and organisation["ssi"].people >= teams.PRIVACY_FLOOR):
+                figures["versus"] = team_charts.versus_organisation_figure(spreads, organisation)
+        context["median_now"] = spreads["ssi"]
+    if is_manager:
+        weekly_series = teams.member_series(ids, params.metric, start, today, weekly=True)
+        weeks, heat_names, z = teams.heatmap_cells(weekly_series, rows)
+        if weeks:
+            figures["heatmap"] = team_charts.heatmap_figure(weeks, heat_names, z, params.metric)
+            context["heatmap_caption"] = f"{teams.METRIC_LABELS[params.metric]} by member and week (weekly means)"
+            context["heatmap_height"] = figures["heatmap"]["layout"]["height"]
+        context["rising"], context["slipping"] = teams.rising_and_slipping(rows)
+        context["not_reporting"] = teams.not_reporting(rows)
+    return context
+
+
+@login_required
+def team_page(request, slug: str):
+    team = get_team_for_viewer(request.user, slug)
+    context = _team_context(request, team)
+    template = "teams/_panel.html" if request.htmx else "teams/team.html"
+    response = render(request, template, context)
+    # The same URL answers with a page or a fragment: caches must tell them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+def compare(request):
+    """Overlay 2–6 people's totals and pillars over a chosen range."""
+    viewer = request.user
+    chosen = get_people_for_viewer(viewer, request.GET.getlist("people"))
+    key = request.GET.get("range", summary.DEFAULT_RANGE)
+    if key not in summary.RANGES:
+        key = summary.DEFAULT_RANGE
+    today = viewer.today()
+    start = summary.range_start(key, today)
+    weekly = teams.is_weekly(start, today)
+    context = {
+        "choices": people_visible_to(viewer).order_by("name", "email"),
+        "chosen": chosen,
+        "chosen_ids": {p.pk for p in chosen},
+        "range": key,
+        "ranges": summary.RANGE_LABELS,
+        "weekly": weekly,
+        "min": COMPARE_MIN,
+        "max": COMPARE_MAX,
+    }
+    if len(chosen) > COMPARE_MAX:
+        context["error"] = f"Pick at most {COMPARE_MAX} people."
+    elif len(chosen) >= COMPARE_MIN:
+        ids = [p.pk for p in chosen]
+        series = {m: teams.member_series(ids, m, start, today, weekly) for m in teams.METRICS}
+        people = [(p.display_name, {m: series[m].get(p.pk, []) for m in teams.METRICS}) for p in chosen]
+        context["figures"] = team_charts.compare_figures(people, weekly)
+        context["metric_labels"] = teams.METRIC_LABELS
+    elif chosen:
+        context["error"] = f"Pick at least {COMPARE_MIN} people."
+    return render(request, "teams/compare.html", context)
+
+
+@login_required
+def organisation(request):
+    """Admins: every team side by side, with a way into each."""
+    require_admin(request.user)
+    key = request.GET.get("range", "365")
+    if key not in summary.RANGES:
+        key = "365"
+    today = request.user.today()
+    start = summary.range_start(key, today)
+    weekly = teams.is_weekly(start, today)
+    all_teams = list(
+        Team.objects.annotate(member_count=Count("memberships", filter=Q(memberships__role=Membership.Role.MEMBER)))
+        .order_by("name")
+    )
+    medians = teams.organisation_medians(start, today, weekly)
+    spreads = teams.team_current_spreads(today)
+    figures = {}
+    lines = [(t.name, [(d, m) for d, m, _ in medians[t.pk]]) for t in all_teams if t.pk in medians]
+    if lines:
+        figures["medians"] = team_charts.organisation_figure(lines, weekly)
+    boxes = [(t.name, spreads[t.pk]) for t in all_teams if spreads.get(t.pk)]
+    if boxes:
+        figures["boxes"] = team_charts.organisation_boxes_figure(boxes)
+    rows = [{"team": t, "spread": spreads.get(t.pk)} for t in all_teams]
+    return render(request, "teams/organisation.html", {
+        "rows": rows, "figures": figures, "range": key, "ranges": summary.RANGE_LABELS, "weekly": weekly,
+        "organisation": teams.organisation_spreads(today)["ssi"],
+    })

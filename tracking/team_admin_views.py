@@ -1,0 +1,170 @@
+"""Team management in the app: admins create teams, add and remove members,
+set managers and invite people by email; a team's managers set whether its
+members see the leaderboard.
+
+An invited person gets a one-time link made with Django's password-reset
+token: it stops working once they have set a password (the token covers the
+password hash) or after ``PASSWORD_RESET_TIMEOUT``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from tracking.access import get_managed_team_for_viewer, require_admin
+from tracking.models import Membership, Team, User
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "leaderboard_visible"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not slugify(name):
+            raise forms.ValidationError("Use at least one letter or digit in the name.")
+        return name
+
+
+class TeamSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["leaderboard_visible"]
+
+
+class AddPersonForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    name = forms.CharField(max_length=150, required=False, help_text="Only used when inviting someone new.")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if Membership.objects.filter(team=self.team, user__email__iexact=email).exists():
+            raise forms.ValidationError(f"{email} is already in {self.team.name}.")
+        return email
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+# Paths under /teams/ that a team's slug must not shadow.
+RESERVED_SLUGS = {"manage"}
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:100]
+    slug, n = base, 2
+    while slug in RESERVED_SLUGS or Team.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def send_invitation(request, person: User, team: Team) -> None:
+    """Email ``person`` a one-time link to set their own password."""
+    link = request.build_absolute_uri(reverse("password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
+        "token": default_token_generator.make_token(person),
+    }))
+    body = render_to_string("teams/invite_email.txt", {
+        "person": person, "team": team, "inviter": request.user, "link": link,
+        "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    })
+    send_mail(f"You're invited to {team.name} on SSI Dashboard", body, None, [person.email])
+
+
+@login_required
+def manage_teams(request):
+    require_admin(request.user)
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        team = form.save(commit=False)
+        team.slug = _unique_slug(team.name)
+        team.save()
+        messages.success(request, f"Team “{team.name}” created. Add its people below.")
+        return redirect("team-members", slug=team.slug)
+    all_teams = Team.objects.annotate(
+        member_count=Count("memberships", filter=Q(memberships__role=Membership.Role.MEMBER)),
+        manager_count=Count("memberships", filter=Q(memberships__role=Membership.Role.MANAGER)),
+    ).order_by("name")
+    return render(request, "teams/manage.html", {"teams": all_teams, "form": form})
+
+
+@login_required
+def team_members(request, slug: str):
+    require_admin(request.user)
+    team = get_object_or_404(Team, slug=slug)
+    form = AddPersonForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            person = User.objects.filter(email__iexact=data["email"]).first()
+            invited = person is None
+            if invited:
+                # No usable password until they choose one through the link.
+                person = User.objects.create_user(email=data["email"], password=None, name=data["name"].strip())
+            Membership.objects.create(user=person, team=team, role=data["role"])
+        if invited:
+            send_invitation(request, person, team)
+            messages.success(request, f"Invited {person.email}: they set their own password from the link we emailed.")
+        else:
+            messages.success(request, f"Added {person} to {team.name}.")
+        return redirect("team-members", slug=team.slug)
+    memberships = team.memberships.select_related("user").order_by("role", "user__name", "user__email")
+    return render(request, "teams/members.html", {
+        "team": team, "form": form, "memberships": memberships, "roles": Membership.Role.choices,
+    })
+
+
+@login_required
+@require_POST
+def set_role(request, slug: str, membership_id: int):
+    require_admin(request.user)
+    membership = get_object_or_404(Membership, pk=membership_id, team__slug=slug)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        membership.role = form.cleaned_data["role"]
+        membership.save(update_fields=["role"])
+        messages.success(request, f"{membership.user} is now a {membership.get_role_display().lower()} of {membership.team}.")
+    return redirect("team-members", slug=slug)
+
+
+@login_required
+@require_POST
+def remove_member(request, slug: str, membership_id: int):
+    require_admin(request.user)
+    membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team__slug=slug)
+    membership.delete()
+    messages.success(request, f"Removed {membership.user} from {membership.team}. Their own history stays.")
+    return redirect("team-members", slug=slug)
+
+
+@login_required
+def team_settings(request, slug: str):
+    team = get_managed_team_for_viewer(request.user, slug)
+    form = TeamSettingsForm(request.POST or None, instance=team)
+    if request.method == "POST" and form.is_valid():
+        form.save(commit=False).save(update_fields=["leaderboard_visible"])
+        shown = "see" if team.leaderboard_visible else "no longer see"
+        messages.success(request, f"Members of {team.name} {shown} the leaderboard.")
+        return redirect("team", slug=team.slug)
+    return render(request, "teams/settings.html", {"team": team, "form": form})
