@@ -5,6 +5,13 @@ Dropping every row here and recomputing gives the same answer.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+
+from tracking import rules
+
+
+def _pillar_range(field: str) -> Q:
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": 25})
 
 
 class UserDay(models.Model):
@@ -29,6 +36,21 @@ class UserDay(models.Model):
     delta7 = models.DecimalField(max_digits=7, decimal_places=3, null=True)
     delta30 = models.DecimalField(max_digits=7, decimal_places=3, null=True)
     delta90 = models.DecimalField(max_digits=7, decimal_places=3, null=True)
+    # Each pillar's share of the total (0–1) and its headroom to 25; empty
+    # when the day has no pillar breakdown.
+    brand_share = models.DecimalField(max_digits=7, decimal_places=6, null=True)
+    people_share = models.DecimalField(max_digits=7, decimal_places=6, null=True)
+    insights_share = models.DecimalField(max_digits=7, decimal_places=6, null=True)
+    relationships_share = models.DecimalField(max_digits=7, decimal_places=6, null=True)
+    brand_headroom = models.DecimalField(max_digits=5, decimal_places=3, null=True)
+    people_headroom = models.DecimalField(max_digits=5, decimal_places=3, null=True)
+    insights_headroom = models.DecimalField(max_digits=5, decimal_places=3, null=True)
+    relationships_headroom = models.DecimalField(max_digits=5, decimal_places=3, null=True)
+    # Consecutive calendar days logged, ending on this day (1 = logged today only).
+    log_streak = models.PositiveIntegerField(default=1)
+    # Consecutive calendar weeks, ending with this day's week, whose SSI beat the
+    # previous week's last value (this week counts with its value so far).
+    week_streak = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["user", "date"]
@@ -75,3 +97,128 @@ class TeamDay(models.Model):
 
     def __str__(self):
         return f"{self.team_id} {self.metric} {self.date}"
+
+
+class TeamMemberDay(models.Model):
+    """One member's standing in one of their teams on a day they logged.
+
+    ``percentile`` is PostgreSQL's percent_rank × 100 among the members reporting
+    that day (each with their latest snapshot no older than 7 days): the share of
+    the other reporting members scoring strictly lower. Ties share the lower
+    value; alone in the team it is empty, since there is no one to compare with.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("tracking.Team", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    ssi = models.DecimalField(max_digits=6, decimal_places=3)
+    rank = models.PositiveIntegerField()
+    reporting = models.PositiveIntegerField()
+    percentile = models.DecimalField(max_digits=9, decimal_places=6, null=True)
+
+    class Meta:
+        ordering = ["team", "date", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team", "date"], name="teammemberday_unique_user_team_date"),
+            models.CheckConstraint(condition=Q(rank__gte=1, rank__lte=F("reporting")), name="teammemberday_rank_range"),
+            models.CheckConstraint(
+                condition=Q(percentile__isnull=True) | Q(percentile__gte=0, percentile__lte=100),
+                name="teammemberday_percentile_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "date"], name="teammemberday_team_date")]
+
+    def __str__(self):
+        return f"{self.user_id} in {self.team_id} {self.date}: {self.percentile}"
+
+
+class Goal(models.Model):
+    """A target SSI (and optionally per-pillar targets) by a date.
+
+    Set by the person or one of their managers; the newest goal is the current one.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goals")
+    target_ssi = models.DecimalField("target SSI", max_digits=6, decimal_places=3)
+    target_brand = models.DecimalField(rules.LABELS["brand"], max_digits=5, decimal_places=3, null=True, blank=True)
+    target_people = models.DecimalField(rules.LABELS["people"], max_digits=5, decimal_places=3, null=True, blank=True)
+    target_insights = models.DecimalField(
+        rules.LABELS["insights"], max_digits=5, decimal_places=3, null=True, blank=True
+    )
+    target_relationships = models.DecimalField(
+        rules.LABELS["relationships"], max_digits=5, decimal_places=3, null=True, blank=True
+    )
+    target_date = models.DateField("by")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(target_ssi__gte=0, target_ssi__lte=100), name="goal_target_ssi_range"),
+            *[
+                models.CheckConstraint(condition=_pillar_range(f"target_{p}"), name=f"goal_target_{p}_range")
+                for p in rules.PILLARS
+            ],
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.target_ssi} by {self.target_date}"
+
+    def pillar_targets(self) -> dict:
+        return {p: getattr(self, f"target_{p}") for p in rules.PILLARS if getattr(self, f"target_{p}") is not None}
+
+
+class Annotation(models.Model):
+    """A note on a day (a training, a profile rewrite, a campaign start), shown on the charts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations")
+    date = models.DateField()
+    note = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="annotation_note_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.date}: {self.note[:40]}"
+
+
+class Anomaly(models.Model):
+    """Something worth a look on a person's day, stored so that notifications and
+    dashboards read the same list. Rebuilt by the recompute like every derived row."""
+
+    class Kind(models.TextChoices):
+        SSI_DROP = "ssi_drop", "SSI fell 3 points or more within 7 days"
+        PILLAR_BELOW_P25 = "pillar_below_p25", "A pillar fell below the team's 25th percentile"
+        RANK_SLIP = "rank_slip", "A rank slipped 10 percentage points or more"
+        NOT_REPORTING = "not_reporting", "No snapshot for 7 days"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="anomalies")
+    team = models.ForeignKey("tracking.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "anomalies"
+        ordering = ["user", "-date", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "date"], name="anomaly_unique_user_kind_date"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["ssi_drop", "pillar_below_p25", "rank_slip", "not_reporting"]),
+                name="anomaly_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["date"], name="anomaly_date")]
+
+    def __str__(self):
+        return f"{self.user} {self.date}: {self.get_kind_display()}"
