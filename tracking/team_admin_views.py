@@ -95,7 +95,7 @@ def send_invitation(request, person: User, team: Team) -> None:
 @login_required
 def manage_teams(request):
     require_admin(request.user)
-    form = TeamForm(request.POST or None)
+    form = TeamForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         team = form.save(commit=False)
         team.slug = _unique_slug(team.name)
@@ -113,7 +113,7 @@ def manage_teams(request):
 def team_members(request, slug: str):
     require_admin(request.user)
     team = get_object_or_404(Team, slug=slug)
-    form = AddPersonForm(request.POST or None, team=team)
+    form = AddPersonForm(request.POST if request.method == "POST" else None, team=team)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
@@ -161,7 +161,7 @@ def remove_member(request, slug: str, membership_id: int):
 @login_required
 def team_settings(request, slug: str):
     team = get_managed_team_for_viewer(request.user, slug)
-    form = TeamSettingsForm(request.POST or None, instance=team)
+    form = TeamSettingsForm(request.POST if request.method == "POST" else None, instance=team)
     if request.method == "POST" and form.is_valid():
         form.save(commit=False).save(update_fields=["leaderboard_visible"])
         shown = "see" if team.leaderboard_visible else "no longer see"
