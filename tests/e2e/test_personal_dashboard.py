@@ -1,0 +1,110 @@
+"""A salesperson in a real browser: charts drawn, an entry round trip, a forged URL."""
+
+import datetime as dt
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from scoring import trends
+from tests.conftest import snap
+from tests.e2e.conftest import PASSWORD, csp_violations, log_in
+from tracking.models import Membership, Team, User
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def people():
+    team = Team.objects.create(name="East", slug="east")
+    sales = User.objects.create_user("sales@example.com", PASSWORD, name="Sasha Sales")
+    other = User.objects.create_user("other@example.com", PASSWORD, name="Olly Other")
+    manager = User.objects.create_user("manager@example.com", PASSWORD, name="Morgan Manager")
+    admin = User.objects.create_superuser("admin@example.com", PASSWORD)
+    Membership.objects.create(user=sales, team=team)
+    Membership.objects.create(user=manager, team=team, role=Membership.Role.MANAGER)
+    today = sales.today()
+    for offset, ssi in [(20, 50), (12, 52), (5, 55), (1, 57.5)]:
+        snap(sales, today - dt.timedelta(days=offset), ssi, industry_rank=10, network_rank=20)
+    snap(other, today - dt.timedelta(days=3), 70)
+    for user in (sales, other):
+        trends.recompute(user.pk)
+    return {"sales": sales, "other": other, "manager": manager, "admin": admin}
+
+
+def _chart_point(page, element_id: str, trace: int = 0, index: int = -1) -> dict:
+    """Page coordinates of one point of a drawn Plotly chart."""
+    return page.evaluate(
+        """([id, trace, index]) => {
+            const gd = document.querySelector(`[data-figure="${id}"]`);
+            const t = gd.data[trace];
+            const i = index < 0 ? t.x.length + index : index;
+            const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            return {x: box.left + xa.d2p(t.x[i]), y: box.top + ya.d2p(t.y[i])};
+        }""",
+        [element_id, trace, index],
+    )
+
+
+def test_the_dashboard_draws_its_charts_and_shows_a_value_on_hover(watched_page, live_server, people):
+    page = watched_page
+    log_in(page, live_server, "sales@example.com")
+    page.wait_for_selector('[data-figure="ssi-chart-data"] svg.main-svg')
+    assert page.locator("svg.main-svg").count() >= 4
+    # The first point (20 days ago, SSI 50): the last one can sit under the mode bar.
+    point = _chart_point(page, "ssi-chart-data", index=0)
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_selector('[data-figure="ssi-chart-data"] .hoverlayer text')
+    assert "50.0" in page.locator('[data-figure="ssi-chart-data"] .hoverlayer').text_content()
+    assert page.console_errors == []
+    assert csp_violations(page) == []
+
+
+def test_a_manual_entry_shows_up_on_the_chart(watched_page, live_server, people):
+    page = watched_page
+    log_in(page, live_server, "sales@example.com")
+    page.goto(f"{live_server.url}/entry/")
+    page.get_by_label("Establish your professional brand").fill("15")
+    page.get_by_label("Find the right people").fill("16")
+    page.get_by_label("Engage with insights").fill("14.5")
+    page.get_by_label("Build relationships").fill("15")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector('[data-figure="ssi-chart-data"] svg.main-svg')
+    assert "is saved" in page.locator(".messages").inner_text()
+    ys = page.evaluate("document.querySelector('[data-figure=\"ssi-chart-data\"]').data[0].y")
+    assert ys[-1] == 60.5
+    assert page.locator(".headline .value").first.inner_text() == "61"  # 60.5 shown whole, rounded half-up
+    assert csp_violations(page) == []
+
+
+@pytest.mark.parametrize("email", ["sales@example.com", "manager@example.com", "admin@example.com"])
+def test_each_role_logs_in_and_lands_on_a_page_without_errors(watched_page, live_server, people, email):
+    page = watched_page
+    log_in(page, live_server, email)
+    assert page.url == f"{live_server.url}/"
+    assert page.get_by_role("button", name="Log out").is_visible()
+    assert page.console_errors == []
+    assert csp_violations(page) == []
+
+
+def test_a_salesperson_forging_another_persons_url_sees_404(watched_page, live_server, people):
+    page = watched_page
+    log_in(page, live_server, "sales@example.com")
+    response = page.goto(f"{live_server.url}/people/{people['other'].pk}/")
+    assert response.status == 404
+    assert "Olly" not in page.content()
+
+
+def test_the_main_pages_have_no_serious_accessibility_violations(page, live_server, people):
+    log_in(page, live_server, "sales@example.com")
+    axe = Axe()
+    for path in ["/", "/entry/", "/accounts/password_change/"]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        results = axe.run(page)
+        serious = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], path
