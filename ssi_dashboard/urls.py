@@ -15,6 +15,7 @@ urlpatterns = [
     path("entry/", tracking_views.entry, name="entry"),
     path("teams/", team_views.team_list, name="teams"),
     path("teams/manage/", team_admin_views.manage_teams, name="manage-teams"),
+    path("api/v1/", include("tracking.api.urls")),
     path("teams/<slug:slug>/", team_views.team_page, name="team"),
     path("teams/<slug:slug>/settings/", team_admin_views.team_settings, name="team-settings"),
     path("teams/<slug:slug>/members/", team_admin_views.team_members, name="team-members"),

@@ -95,7 +95,11 @@ def to_decimal(value, field: str) -> Decimal | None:
         raise RuleError(field, f"{LABELS[field]} must be a number, not “{value}”.") from None
     if not number.is_finite():
         raise RuleError(field, f"{LABELS[field]} must be a number, not “{value}”.")
-    return number.quantize(THREE_PLACES, rounding=ROUND_HALF_UP)
+    try:
+        return number.quantize(THREE_PLACES, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        # "1e30" has more digits than three decimals allow: far beyond any range.
+        raise RuleError(field, f"{LABELS[field]} is too large.") from None
 
 
 def check_range(field: str, value: Decimal | int | None, low, high) -> None:

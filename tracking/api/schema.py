@@ -1,0 +1,277 @@
+"""The API's OpenAPI 3 description, written by hand next to the views it
+describes (and checked against them by schemathesis in the test suite)."""
+
+from __future__ import annotations
+
+from tracking import rules
+
+
+def _number(description: str, maximum: int, nullable=True) -> dict:
+    return {"type": "number", "minimum": 0, "maximum": maximum, "nullable": nullable, "description": description}
+
+
+def _rank(description: str) -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": 100, "nullable": True, "description": description}
+
+
+SCORES = {
+    "ssi": _number("SSI, 0–100. Left out or null: the sum of the four pillars.", 100),
+    **{p: _number(f"{rules.LABELS[p]}, 0–25.", 25) for p in rules.PILLARS},
+    "industry_rank": _rank("Top N% of your industry."),
+    "network_rank": _rank("Top N% of your network."),
+    "industry_avg": _number("Average SSI of people in your industry.", 100),
+    "network_avg": _number("Average SSI of people in your network.", 100),
+}
+ACTIVITY = {
+    "type": "object",
+    "nullable": True,
+    "additionalProperties": False,
+    "properties": {
+        name: {"type": "integer", "minimum": 0, "maximum": 2_147_483_647, "nullable": True, "description": label}
+        for name, label in rules.ACTIVITY_COUNTS
+    },
+}
+DATE = {"type": "string", "format": "date", "example": "2026-06-09"}
+DAY_INPUT = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": (
+        "One day as LinkedIn's SSI page shows it. Give the SSI, the four pillars, or both "
+        "(the SSI may differ from the pillar sum by at most 1 point). The stored day is replaced "
+        "as a whole; activity is kept when left out and cleared by null."
+    ),
+    "properties": {
+        **SCORES,
+        "activity": ACTIVITY,
+        "email": {
+            "type": "string",
+            "format": "email",
+            "description": "Whose day this is. Only an admin's write-for-anyone key may name someone else.",
+        },
+    },
+    "example": {"ssi": 44.75, "brand": 12.5, "people": 10, "insights": 8.25, "relationships": 14,
+                "industry_rank": 5, "network_rank": 12, "activity": {"searches": 7}},
+}
+SNAPSHOT = {
+    "type": "object",
+    "required": ["date", *SCORES, "source", "activity"],
+    "additionalProperties": False,
+    "properties": {
+        "date": DATE,
+        **SCORES,
+        "ssi": {"type": "number", "minimum": 0, "maximum": 100},
+        "source": {"type": "string", "enum": ["manual", "api", "import"]},
+        "activity": ACTIVITY,
+    },
+}
+NULLABLE_NUMBER = {"type": "number", "nullable": True}
+TREND_DAY = {
+    "type": "object",
+    "required": ["date", "ssi", "avg7", "avg30", "delta7", "delta30", "delta90"],
+    "properties": {
+        "date": DATE,
+        "ssi": {"type": "number"},
+        **{p: NULLABLE_NUMBER for p in rules.PILLARS},
+        "industry_rank": {"type": "integer", "nullable": True},
+        "network_rank": {"type": "integer", "nullable": True},
+        "avg7": {"type": "number", "description": "Mean SSI of the observations in the 7 days to this one."},
+        "avg30": {"type": "number", "description": "Mean SSI of the observations in the 30 days to this one."},
+        **{
+            f"delta{n}": {
+                "type": "number", "nullable": True,
+                "description": f"SSI minus the SSI about {n} days before (within 3 days); null when none.",
+            }
+            for n in (7, 30, 90)
+        },
+    },
+}
+TEAM_DAY = {
+    "type": "object",
+    "required": ["date", "members", "reporting", "mean", "median", "p25", "p75", "min", "max"],
+    "properties": {
+        "date": DATE,
+        "members": {"type": "integer", "minimum": 0},
+        "reporting": {"type": "integer", "minimum": 0,
+                      "description": "Members with a snapshot in the last 7 days."},
+        **{name: NULLABLE_NUMBER for name in ("mean", "median", "p25", "p75", "min", "max")},
+    },
+}
+ERRORS = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string", "nullable": True},
+                    "message": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return {"$ref": f"#/components/responses/{description}"}
+
+
+COMMON = {"401": _error("Unauthorized"), "429": _error("TooManyRequests")}
+RANGE = [
+    {"name": "from", "in": "query", "required": False, "schema": DATE, "description": "First date (inclusive)."},
+    {"name": "to", "in": "query", "required": False, "schema": DATE, "description": "Last date (inclusive)."},
+]
+WRITE_BODY = {"required": True, "content": {"application/json": {"schema": _ref("DayInput")}}}
+WRITTEN = {
+    "200": _json(_ref("Snapshot"), "The day was updated."),
+    "201": _json(_ref("Snapshot"), "The day was recorded."),
+    "400": _error("BadRequest"),
+    "404": _error("NotFound"),
+    **COMMON,
+}
+
+
+def openapi_schema(server_url: str = "/api/v1") -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "SSI Dashboard API",
+            "version": "1",
+            "description": (
+                "Record and read LinkedIn Social Selling Index history. Authenticate with a personal key "
+                "from Settings: `Authorization: Bearer ssi_…`. Each key may make a limited number of "
+                "requests per minute (429 with Retry-After beyond it). Errors are JSON: "
+                "`{\"errors\": [{\"field\": …, \"message\": …}]}`."
+            ),
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/snapshots": {
+                "get": {
+                    "operationId": "listSnapshots",
+                    "summary": "Your snapshots, oldest first",
+                    "parameters": RANGE,
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["snapshots"],
+                                      "properties": {"snapshots": {"type": "array", "items": _ref("Snapshot")}}},
+                                     "Your snapshots."),
+                        "400": _error("BadRequest"),
+                        **COMMON,
+                    },
+                },
+                "post": {
+                    "operationId": "recordToday",
+                    "summary": "Record a day (today in your time zone unless `date` is given)",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DatedDayInput")}}},
+                    "responses": WRITTEN,
+                },
+            },
+            "/snapshots/{date}": {
+                "parameters": [{"name": "date", "in": "path", "required": True, "schema": DATE}],
+                "get": {
+                    "operationId": "getSnapshot",
+                    "summary": "One of your days",
+                    "responses": {
+                        "200": _json(_ref("Snapshot"), "The day."),
+                        "400": _error("BadRequest"),
+                        "404": _error("NotFound"),
+                        **COMMON,
+                    },
+                },
+                "put": {
+                    "operationId": "recordDay",
+                    "summary": "Create or replace one day",
+                    "requestBody": WRITE_BODY,
+                    "responses": WRITTEN,
+                },
+            },
+            "/trends": {
+                "get": {
+                    "operationId": "listTrends",
+                    "summary": "Your derived trends: 7- and 30-day means and 7/30/90-day changes per observed day",
+                    "parameters": RANGE,
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["days"],
+                                      "properties": {"days": {"type": "array", "items": _ref("TrendDay")}}},
+                                     "One row per day with a snapshot."),
+                        "400": _error("BadRequest"),
+                        **COMMON,
+                    },
+                },
+            },
+            "/teams": {
+                "get": {
+                    "operationId": "listTeams",
+                    "summary": "The teams you manage (every team, for an admin)",
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["teams"], "properties": {"teams": {
+                            "type": "array",
+                            "items": {"type": "object", "required": ["slug", "name"], "properties": {
+                                "slug": {"type": "string"}, "name": {"type": "string"}}},
+                        }}}, "Teams."),
+                        **COMMON,
+                    },
+                },
+            },
+            "/teams/{slug}/days": {
+                "get": {
+                    "operationId": "listTeamDays",
+                    "summary": "A team's daily aggregate of one metric (managers of the team and admins)",
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "metric", "in": "query", "required": False, "schema": {
+                            "type": "string", "enum": ["ssi", *rules.PILLARS], "default": "ssi"}},
+                        *RANGE,
+                    ],
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["team", "metric", "days"], "properties": {
+                            "team": {"type": "object", "required": ["slug", "name"], "properties": {
+                                "slug": {"type": "string"}, "name": {"type": "string"}}},
+                            "metric": {"type": "string"},
+                            "days": {"type": "array", "items": _ref("TeamDay")},
+                        }}, "One row per calendar day."),
+                        "400": _error("BadRequest"),
+                        "404": _error("NotFound"),
+                        **COMMON,
+                    },
+                },
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "ssi_…"}},
+            "schemas": {
+                "DayInput": DAY_INPUT,
+                "DatedDayInput": {
+                    **DAY_INPUT,
+                    "properties": {"date": {**DATE, "description": "Default: today in your time zone."},
+                                   **DAY_INPUT["properties"]},
+                },
+                "Snapshot": SNAPSHOT,
+                "TrendDay": TREND_DAY,
+                "TeamDay": TEAM_DAY,
+                "Errors": ERRORS,
+            },
+            "responses": {
+                name: _json(_ref("Errors"), description)
+                for name, description in (
+                    ("BadRequest", "A value breaks a rule; each error names its field."),
+                    ("Unauthorized", "No key, or a key that is unknown or revoked."),
+                    ("NotFound", "Nothing here that this key may see."),
+                    ("TooManyRequests", "Over this key's rate limit; see Retry-After."),
+                )
+            },
+        },
+    }

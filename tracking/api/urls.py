@@ -1,0 +1,15 @@
+from django.urls import path, re_path
+
+from tracking.api import views
+
+# No trailing slashes, as API clients expect; <path:…> so a malformed date or
+# slug reaches the view and gets a JSON answer instead of an HTML 404.
+urlpatterns = [
+    path("openapi.json", views.openapi, name="api-openapi"),
+    path("snapshots", views.snapshots, name="api-snapshots"),
+    path("snapshots/<path:day>", views.snapshot, name="api-snapshot"),
+    path("trends", views.trends, name="api-trends"),
+    path("teams", views.teams, name="api-teams"),
+    path("teams/<path:slug>/days", views.team_days, name="api-team-days"),
+    re_path(r"^(?P<rest>.*)$", views.not_found),
+]

@@ -1,0 +1,335 @@
+"""The API's views: plain Django views that take and return JSON.
+
+Every view authenticates with a personal key (``Authorization: Bearer ssi_…``),
+counts against that key's rate limit, and reads through the permission-scoped
+getters in ``tracking.access``. Refusals are JSON too: ``{"errors": [{"field":
+…, "message": …}]}`` with 400, 401, 404, 405 or 429.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from decimal import Decimal
+from functools import wraps
+
+from django.conf import settings
+from django.db.models import F
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from scoring.models import TeamDay, UserDay
+from tracking import rules
+from tracking.access import get_managed_team_for_viewer, managed_team_ids
+from tracking.api import auth
+from tracking.api.schema import openapi_schema
+from tracking.models import Activity, ApiToken, Snapshot, Source, Team, User
+from tracking.recording import record_day
+
+SCORE_FIELDS = ("ssi", *rules.PILLARS, "industry_rank", "network_rank", "industry_avg", "network_avg")
+RANK_FIELDS = ("industry_rank", "network_rank")
+TREND_FIELDS = (
+    "ssi", *rules.PILLARS, "industry_rank", "network_rank", "avg7", "avg30", "delta7", "delta30", "delta90",
+)
+TEAM_FIELDS = ("members", "reporting", "mean", "median", "p25", "p75", "min", "max")
+WRITE_FIELDS = {*SCORE_FIELDS, "activity", "email"}
+# A misspelt parameter is refused rather than silently ignored (?form= is not ?from=).
+QUERY_PARAMETERS = {"snapshots": {"from", "to"}, "trends": {"from", "to"}, "team_days": {"from", "to", "metric"}}
+
+
+def error(status: int, message: str, field: str | None = None, **headers) -> JsonResponse:
+    return errors_response(status, [rules.RuleError(field, message)], **headers)
+
+
+def errors_response(status: int, errors: list[rules.RuleError], **headers) -> JsonResponse:
+    response = JsonResponse({"errors": [{"field": e.field, "message": e.message} for e in errors]}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+class BadRequest(Exception):
+    def __init__(self, errors: list[rules.RuleError]):
+        self.errors = errors
+
+
+def api_view(*methods: str):
+    """Key authentication, rate limit, allowed methods and JSON errors for one view.
+
+    CSRF protection is off here only: these views ignore the session cookie and
+    trust nothing but the key in the Authorization header, which a browser
+    never adds on its own.
+    """
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            token = auth.token_from_header(request.headers.get("Authorization", ""))
+            if token is None:
+                return error(401, "Give a valid API key in the header “Authorization: Bearer ssi_…”.",
+                             WWW_Authenticate='Bearer realm="ssi-dashboard"')
+            rate = auth.check_rate(token)
+            limits = {"X_RateLimit_Limit": str(rate.limit), "X_RateLimit_Remaining": str(rate.remaining)}
+            if not rate.allowed:
+                return error(429, f"Too many requests: at most {rate.limit} per key every "
+                                  f"{settings.API_RATE_WINDOW} seconds.",
+                             Retry_After=str(rate.retry_after), **limits)
+            if request.method not in methods:
+                return error(405, f"Use {' or '.join(methods)} here.", Allow=", ".join(methods), **limits)
+            unknown = sorted(set(request.GET) - QUERY_PARAMETERS.get(view.__name__, set()))
+            if unknown:
+                return errors_response(
+                    400, [rules.RuleError(name, f"“{name}” is not a parameter here.") for name in unknown], **limits
+                )
+            try:
+                response = view(request, token, *args, **kwargs)
+            except Http404:
+                response = error(404, "Not found.")
+            except BadRequest as bad:
+                response = errors_response(400, bad.errors)
+            for name, value in limits.items():
+                response[name.replace("_", "-")] = value
+            return response
+
+        return wrapped
+
+    return decorate
+
+
+def openapi(request):
+    return JsonResponse(openapi_schema(request.build_absolute_uri("/api/v1")))
+
+
+def not_found(request, rest=""):
+    return error(404, "Not found.")
+
+
+# --- snapshots ----------------------------------------------------------------
+
+@api_view("GET", "POST")
+def snapshots(request, token: ApiToken):
+    if request.method == "POST":
+        body = _json_body(request)
+        date = _body_date(body)
+        return _write_day(token, {k: v for k, v in body.items() if k != "date"}, date)
+    start, end = _date_range(request)
+    rows = Snapshot.objects.filter(user=token.user).order_by("date")
+    if start:
+        rows = rows.filter(date__gte=start)
+    if end:
+        rows = rows.filter(date__lte=end)
+    rows = list(rows)
+    activities = {}
+    if rows:
+        daily = Activity.objects.filter(
+            user=token.user, period_start__gte=rows[0].date, period_end__lte=rows[-1].date,
+        ).filter(period_start=F("period_end"))
+        activities = {a.period_start: a for a in daily}
+    return JsonResponse({"snapshots": [_snapshot_json(s, activities.get(s.date)) for s in rows]})
+
+
+@api_view("GET", "PUT")
+def snapshot(request, token: ApiToken, day: str):
+    date = _parse_date(day, "date")
+    if request.method == "PUT":
+        return _write_day(token, _json_body(request), date)
+    found = Snapshot.objects.filter(user=token.user, date=date).first()
+    if found is None:
+        raise Http404
+    activity = Activity.objects.filter(user=token.user, period_start=date, period_end=date).first()
+    return JsonResponse(_snapshot_json(found, activity))
+
+
+def _write_day(token: ApiToken, body: dict, date: dt.date | None):
+    """Create or replace one day through the same rules and write path as the form.
+
+    The snapshot is replaced as a whole. Activity is replaced when ``activity``
+    is given (null or {} clears it) and kept as it is when left out, so a script
+    that pushes only the SSI never wipes counts logged in the form.
+    """
+    unknown = sorted(set(body) - WRITE_FIELDS)
+    if unknown:
+        raise BadRequest([rules.RuleError(name, f"“{name}” is not a field of a day.") for name in unknown])
+    person = _person_to_write(token, body["email"]) if "email" in body else token.user
+    errors: list[rules.RuleError] = []
+    if date is None:
+        date = person.today()
+    elif date > person.today():
+        errors.append(rules.RuleError("date", "The date cannot be in the future."))
+
+    values = {}
+    for field in SCORE_FIELDS:
+        value = body.get(field)
+        if value is not None and not _is_number(value):
+            errors.append(rules.RuleError(field, f"{rules.LABELS[field]} must be a number, not “{_shown(value)}”."))
+        elif field in RANK_FIELDS and value is not None and value != int(value):
+            errors.append(rules.RuleError(field, f"{rules.LABELS[field]} must be a whole number between 1 and 100."))
+        else:
+            values[field] = int(value) if field in RANK_FIELDS and value is not None else value
+    scores, score_errors = rules.validate_scores(**values)
+    checked = {e.field for e in errors}
+    errors.extend(e for e in score_errors if e.field not in checked or e.field is None)
+
+    counts = _counts(body, person, date, errors)
+    if errors:
+        raise BadRequest(errors)
+    saved, created = record_day(person, date, scores, counts, source=Source.API)
+    activity = Activity.objects.filter(user=person, period_start=date, period_end=date).first()
+    response = JsonResponse(_snapshot_json(saved, activity), status=201 if created else 200)
+    if person.pk == token.user_id:
+        response["Location"] = f"/api/v1/snapshots/{date.isoformat()}"
+    return response
+
+
+def _counts(body: dict, person: User, date: dt.date, errors: list) -> dict[str, int | None]:
+    if "activity" not in body:
+        kept = Activity.objects.filter(user=person, period_start=date, period_end=date).values(*rules.ACTIVITY_FIELDS)
+        return dict(kept.first() or dict.fromkeys(rules.ACTIVITY_FIELDS))
+    given = body["activity"] or {}
+    counts: dict[str, int | None] = dict.fromkeys(rules.ACTIVITY_FIELDS)
+    if not isinstance(given, dict):
+        errors.append(rules.RuleError("activity", "activity must be an object of counts, e.g. {\"searches\": 7}."))
+        return counts
+    for name, value in given.items():
+        if name not in rules.ACTIVITY_FIELDS:
+            errors.append(rules.RuleError(f"activity.{name}", f"“{name}” is not an activity count."))
+        elif value is not None and (not _is_number(value) or value != int(value)):
+            errors.append(rules.RuleError(
+                f"activity.{name}", f"{rules.LABELS[name]} must be a whole number, not “{_shown(value)}”."
+            ))
+        else:
+            try:
+                counts[name] = rules.check_count(name, None if value is None else int(value))
+            except rules.RuleError as err:
+                errors.append(rules.RuleError(f"activity.{name}", err.message))
+    return counts
+
+
+def _person_to_write(token: ApiToken, email) -> User:
+    """Whose day this is: the key's owner, or — for an admin's write-for-anyone
+    key — the person named by ``email``. Anyone else is 404."""
+    if not isinstance(email, str):
+        raise BadRequest([rules.RuleError("email", "email must be an email address.")])
+    if email.strip().lower() == token.user.email.lower():
+        return token.user
+    if not auth.writes_for_anyone(token):
+        raise Http404
+    person = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+# --- trends and teams ---------------------------------------------------------
+
+@api_view("GET")
+def trends(request, token: ApiToken):
+    start, end = _date_range(request)
+    rows = UserDay.objects.filter(user=token.user).order_by("date")
+    if start:
+        rows = rows.filter(date__gte=start)
+    if end:
+        rows = rows.filter(date__lte=end)
+    days = [{"date": row["date"].isoformat(), **{f: _number(row[f]) for f in TREND_FIELDS}}
+            for row in rows.values("date", *TREND_FIELDS)]
+    return JsonResponse({"days": days})
+
+
+@api_view("GET")
+def teams(request, token: ApiToken):
+    viewer = token.user
+    managed = Team.objects.all() if viewer.is_staff else Team.objects.filter(pk__in=managed_team_ids(viewer))
+    return JsonResponse({"teams": [{"slug": t.slug, "name": t.name} for t in managed.order_by("name")]})
+
+
+@api_view("GET")
+def team_days(request, token: ApiToken, slug: str):
+    team = get_managed_team_for_viewer(token.user, slug)
+    metric = request.GET.get("metric", TeamDay.Metric.SSI)
+    if metric not in TeamDay.Metric.values:
+        raise BadRequest([rules.RuleError("metric", "metric must be one of " + ", ".join(TeamDay.Metric.values) + ".")])
+    start, end = _date_range(request)
+    rows = TeamDay.objects.filter(team=team, metric=metric).order_by("date")
+    if start:
+        rows = rows.filter(date__gte=start)
+    if end:
+        rows = rows.filter(date__lte=end)
+    days = [{"date": row["date"].isoformat(), **{f: _number(row[f]) for f in TEAM_FIELDS}}
+            for row in rows.values("date", *TEAM_FIELDS)]
+    return JsonResponse({"team": {"slug": team.slug, "name": team.name}, "metric": metric, "days": days})
+
+
+# --- helpers ------------------------------------------------------------------
+
+def _json_body(request) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest([rules.RuleError(None, "The body must be a JSON object.")]) from None
+    if not isinstance(body, dict):
+        raise BadRequest([rules.RuleError(None, "The body must be a JSON object.")])
+    return body
+
+
+def _body_date(body: dict) -> dt.date | None:
+    value = body.get("date")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest([rules.RuleError("date", "date must be a date in the form YYYY-MM-DD.")])
+    return _parse_date(value, "date")
+
+
+def _parse_date(value: str, field: str) -> dt.date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest([rules.RuleError(field, f"{field} must be a date in the form YYYY-MM-DD.")]) from None
+
+
+def _date_range(request) -> tuple[dt.date | None, dt.date | None]:
+    errors = []
+    bounds = []
+    for field in ("from", "to"):
+        value = request.GET.get(field)
+        try:
+            bounds.append(None if value is None else _parse_date(value, field))
+        except BadRequest as bad:
+            errors.extend(bad.errors)
+            bounds.append(None)
+    if errors:
+        raise BadRequest(errors)
+    return bounds[0], bounds[1]
+
+
+def _is_number(value) -> bool:
+    # bool is an int in Python, but true is not a score.
+    # JSON's NaN and Infinity parse to floats, and are not scores either.
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _number(value):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _snapshot_json(snapshot: Snapshot, activity: Activity | None) -> dict:
+    return {
+        "date": snapshot.date.isoformat(),
+        **{field: _number(getattr(snapshot, field)) for field in SCORE_FIELDS},
+        "source": snapshot.source,
+        "activity": {name: getattr(activity, name) for name in rules.ACTIVITY_FIELDS} if activity else None,
+    }
