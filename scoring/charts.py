@@ -180,3 +180,32 @@ def ranks_figure(rows: Sequence[dict]) -> dict:
         ],
         "layout": _layout(yaxis={"title": {"text": "Top %"}, "autorange": "reversed", "ticksuffix": "%"}),
     }
+
+
+def with_marks(fig: dict, notes: Sequence[tuple[dt.date, str]], target: Decimal | None = None) -> dict:
+    """The figure with a vertical mark per annotated day and, on an SSI chart, the
+    goal as a dashed horizontal line. Notes are user text: escaped by safe_text,
+    shown as hover text on the mark's label, never in a hovertemplate."""
+    shapes = list(fig["layout"].get("shapes", []))
+    labels = list(fig["layout"].get("annotations", []))
+    for day, note in notes:
+        shapes.append({
+            "type": "line", "xref": "x", "yref": "paper", "x0": day.isoformat(), "x1": day.isoformat(),
+            "y0": 0, "y1": 1, "line": {"color": "rgba(127,127,127,0.7)", "width": 1, "dash": "dot"},
+        })
+        labels.append({
+            "xref": "x", "yref": "paper", "x": day.isoformat(), "y": 1, "yanchor": "bottom",
+            "text": "✎", "showarrow": False, "hovertext": safe_text(note[:200]),
+        })
+    if target is not None:
+        shapes.append({
+            "type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": float(target), "y1": float(target),
+            "line": {"color": PALETTE["ssi"], "width": 1, "dash": "dash"},
+        })
+        labels.append({
+            "xref": "paper", "yref": "y", "x": 1, "y": float(target), "xanchor": "right", "yanchor": "bottom",
+            "text": f"Goal {float(target):g}", "showarrow": False,
+        })
+    fig["layout"]["shapes"] = shapes
+    fig["layout"]["annotations"] = labels
+    return fig

@@ -8,8 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Max
 
-from scoring.models import UserDay
-from tracking.models import Snapshot, User
+from scoring.models import Annotation, UserDay
+from tracking import rules
+from tracking.models import Activity, Membership, Snapshot, Team, User
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 RANGE_LABELS = {"30": "30 days", "90": "90 days", "365": "1 year", "all": "All"}
@@ -78,3 +79,196 @@ def has_pending_snapshots(person: User) -> bool:
     if latest_raw is None:
         return False
     return not UserDay.objects.filter(user=person, date=latest_raw).exists()
+
+
+# --- The person summary ------------------------------------------------------
+
+# The slope is fitted over the observations of this many days up to the latest.
+SLOPE_DAYS = 90
+# Recent activity counts cover this many days up to the person's today.
+ACTIVITY_DAYS = 28
+# Annotation effects compare SSI this many days before and after the mark.
+EFFECT_DAYS = 30
+# An as-of value may come from an observation up to this many days earlier
+# (DESIGN.md's tolerance for deltas).
+TOLERANCE_DAYS = 3
+
+
+def _median(values: list) -> Decimal | None:
+    values = sorted(values)
+    if not values:
+        return None
+    mid = len(values) // 2
+    if len(values) % 2:
+        return Decimal(values[mid])
+    return (Decimal(values[mid - 1]) + Decimal(values[mid])) / 2
+
+
+@dataclass(frozen=True)
+class Slope:
+    """Theil–Sen: the median of the slopes between every pair of observations, in
+    points per week, with the 25th–75th percentile of those slopes as its range.
+    One odd day moves a few pairwise slopes, not their median."""
+
+    per_week: Decimal
+    low: Decimal
+    high: Decimal
+    observations: int
+
+
+def theil_sen(points: list[tuple[dt.date, Decimal]]) -> Slope | None:
+    """Points per week through (date, value) points; None with fewer than two dates."""
+    slopes = []
+    for i, (d1, v1) in enumerate(points):
+        for d2, v2 in points[i + 1:]:
+            if d2 != d1:
+                slopes.append((Decimal(v2) - Decimal(v1)) * 7 / (d2 - d1).days)
+    if not slopes:
+        return None
+    slopes.sort()
+    return Slope(
+        per_week=_median(slopes),
+        low=_quantile(slopes, Decimal("0.25")),
+        high=_quantile(slopes, Decimal("0.75")),
+        observations=len(points),
+    )
+
+
+def _quantile(ordered: list[Decimal], q: Decimal) -> Decimal:
+    """Linear interpolation between order statistics (PostgreSQL's percentile_cont)."""
+    pos = q * (len(ordered) - 1)
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def slope_for(person: User, as_of: dt.date | None = None) -> Slope | None:
+    rows = UserDay.objects.filter(user=person)
+    if as_of is None:
+        as_of = rows.aggregate(d=Max("date"))["d"]
+        if as_of is None:
+            return None
+    start = as_of - dt.timedelta(days=SLOPE_DAYS - 1)
+    return theil_sen(list(rows.filter(date__range=(start, as_of)).order_by("date").values_list("date", "ssi")))
+
+
+@dataclass(frozen=True)
+class Lever:
+    activity: str
+    label: str
+    mine: int | None
+    team_median: Decimal | None
+
+
+@dataclass(frozen=True)
+class Coaching:
+    pillar: str
+    label: str
+    value: Decimal
+    headroom: Decimal
+    advice: str
+    levers: list[Lever]
+    team_name: str | None
+    since: dt.date
+    until: dt.date
+
+
+def _activity_totals(user_ids: list[int], start: dt.date, end: dt.date, fields: tuple) -> dict[int, dict]:
+    """Each person's counts over [start, end]: daily rows and whole periods inside
+    the window (a period total is never split across days)."""
+    from django.db.models import Sum
+
+    rows = (
+        Activity.objects.filter(user_id__in=user_ids, period_start__gte=start, period_end__lte=end)
+        .values("user_id").annotate(**{f: Sum(f) for f in fields})
+    )
+    return {row["user_id"]: row for row in rows}
+
+
+def coaching(person: User, latest: dict | None) -> Coaching | None:
+    """The pillar with the most headroom on the latest day with pillars, and what moves it:
+    this person's recent counts against the median of their team's members."""
+    if latest is None or latest.get("brand") is None:
+        return None
+    pillar = max(rules.PILLARS, key=lambda p: (rules.PILLAR_MAX - latest[p], -rules.PILLARS.index(p)))
+    until = person.today()
+    since = until - dt.timedelta(days=ACTIVITY_DAYS - 1)
+    fields = rules.PILLAR_LEVERS[pillar]
+    team = (
+        Team.objects.filter(memberships__user=person, memberships__role=Membership.Role.MEMBER)
+        .order_by("name").first()
+    )
+    member_ids = (
+        list(Membership.objects.filter(team=team, role=Membership.Role.MEMBER).values_list("user_id", flat=True))
+        if team else [person.pk]
+    )
+    totals = _activity_totals(member_ids, since, until, fields)
+    mine = totals.get(person.pk, {})
+    levers = []
+    for field in fields:
+        counts = [row[field] for row in totals.values() if row[field] is not None]
+        levers.append(Lever(
+            activity=field,
+            label=rules.LABELS[field],
+            mine=mine.get(field),
+            team_median=_median(counts) if team else None,
+        ))
+    return Coaching(
+        pillar=pillar, label=rules.LABELS[pillar], value=latest[pillar],
+        headroom=rules.PILLAR_MAX - latest[pillar], advice=rules.PILLAR_ADVICE[pillar],
+        levers=levers, team_name=team.name if team else None, since=since, until=until,
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    team_id: int
+    team_name: str
+    date: dt.date
+    rank: int
+    reporting: int
+    percentile: Decimal | None
+
+
+def standings(person: User) -> list[Standing]:
+    """The person's latest standing in each team they are a member of."""
+    from scoring.models import TeamMemberDay
+
+    found = []
+    for team in Team.objects.filter(memberships__user=person, memberships__role=Membership.Role.MEMBER):
+        row = TeamMemberDay.objects.filter(user=person, team=team).order_by("-date").first()
+        if row is not None:
+            found.append(Standing(team.pk, team.name, row.date, row.rank, row.reporting, row.percentile))
+    return found
+
+
+def as_of_ssi(series: dict[dt.date, Decimal], day: dt.date) -> Decimal | None:
+    """SSI of the latest observation in [day-3, day]; None when there is none."""
+    for back in range(TOLERANCE_DAYS + 1):
+        value = series.get(day - dt.timedelta(days=back))
+        if value is not None:
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class Effect:
+    annotation: Annotation
+    before: Decimal | None
+    after: Decimal | None
+
+
+def annotation_effects(person: User) -> list[Effect]:
+    """For each note: the SSI change over the 30 days before it and the 30 days after
+    (each end the as-of value, within the 3-day tolerance); empty where a value is missing."""
+    series = dict(UserDay.objects.filter(user=person).values_list("date", "ssi"))
+    span = dt.timedelta(days=EFFECT_DAYS)
+    effects = []
+    for note in Annotation.objects.filter(user=person).order_by("date", "id"):
+        then, start, end = (as_of_ssi(series, d) for d in (note.date, note.date - span, note.date + span))
+        effects.append(Effect(
+            annotation=note,
+            before=None if then is None or start is None else then - start,
+            after=None if then is None or end is None else end - then,
+        ))
+    return effects

@@ -1,4 +1,10 @@
-"""Celery tasks: thin wrappers that take ids and call one function in scoring/."""
+"""Celery tasks: thin wrappers that take ids and call one function in scoring/.
+
+Every task is safe to run twice or to be redelivered after a worker died
+mid-way (acks_late, reject_on_worker_lost, prefetch 1 and time limits under the
+broker's visibility timeout are set in settings): each recompute rewrites its
+rows from a date on in one transaction, so a half-done run left nothing behind.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +13,57 @@ import datetime as dt
 from celery import shared_task
 from django.db import OperationalError
 
-from scoring import trends
+from scoring import checks, trends
+
+_RETRY = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
+def _date(since: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(since) if since else None
+
+
+def _enqueue_teams(user_ids: list[int], since: str | None) -> None:
+    # After this person's rows commit; one task per team, whatever the number of people.
+    for team_id in trends.team_ids_for(user_ids):
+        recompute_team.delay(team_id, since)
+
+
+@shared_task(**_RETRY)
 def recompute_person(user_id: int, since: str | None = None) -> int:
-    """Recompute one person's derived rows from ``since`` (ISO date) on.
+    """Recompute one person's derived rows from ``since`` (ISO date) on, then
+    queue their teams from the same date.
 
     A person deleted in the meantime has no snapshots left: the recompute then
     writes nothing, which is the right answer.
     """
-    return trends.recompute(user_id, dt.date.fromisoformat(since) if since else None)
+    written = trends.recompute(user_id, _date(since))
+    _enqueue_teams([user_id], since)
+    return written
+
+
+@shared_task(**_RETRY)
+def recompute_people(user_ids: list[int], since: str | None = None) -> int:
+    """The same for a batch (an import): one transaction, then one task per affected team."""
+    written = trends.recompute_people(user_ids, _date(since))
+    _enqueue_teams(user_ids, since)
+    return written
+
+
+@shared_task(**_RETRY)
+def recompute_team(team_id: int, since: str | None = None) -> int:
+    """Recompute one team's days, members' standing and pillar anomalies from ``since`` on."""
+    return trends.recompute_team(team_id, _date(since))
+
+
+@shared_task(**_RETRY)
+def nightly_check(sample: int = checks.DEFAULT_SAMPLE) -> dict:
+    """Recompute a sample of people and teams from scratch, repair and log any difference;
+    bring every team's days up to today and record who stopped reporting."""
+    return checks.nightly(sample)

@@ -1,39 +1,76 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from scoring import charts, summary
-from tracking.access import can_manage, get_person_for_viewer
+from scoring import charts, goals, insights, summary
+from scoring.forms import AnnotationForm, GoalForm
+from scoring.models import Anomaly
+from scoring.trends import anomaly_detail_text
+from tracking.access import can_manage, get_person_for_viewer, get_person_to_manage
+from tracking.models import Team
+
+# Anomalies older than this are history, not news.
+ANOMALY_DAYS = 90
 
 
-def _render_dashboard(request, person):
+def _render_dashboard(request, person, goal_form=None, note_form=None, status=200):
     key = request.GET.get("range", summary.DEFAULT_RANGE)
     if key not in summary.RANGES:
         key = summary.DEFAULT_RANGE
-    start = summary.range_start(key, person.today())
+    today = person.today()
+    start = summary.range_start(key, today)
     rows = summary.days_for(person, start)
     latest = rows[-1] if rows else None
     headline = summary.headline(person)
+    managing = can_manage(request.user, person)
+    goal = goals.current_goal(person)
+    effects = summary.annotation_effects(person)
+    notes = [(e.annotation.date, e.annotation.note) for e in effects
+             if rows and rows[0]["date"] <= e.annotation.date <= today]
+    last_day = summary.days_for(person, headline.as_of)[-1] if headline else None
+    anomalies = list(Anomaly.objects.filter(user=person, date__gte=today - dt.timedelta(days=ANOMALY_DAYS))
+                     .order_by("-date", "kind"))
+    team_names = dict(Team.objects.values_list("pk", "name"))
     context = {
         "person": person,
         "is_self": person.pk == request.user.pk,
-        "can_manage": can_manage(request.user, person),
+        "can_manage": managing,
         "headline": headline,
         "pending": summary.has_pending_snapshots(person),
         "range": key,
         "ranges": summary.RANGE_LABELS,
         "rows": rows,
         "latest": latest,
+        "slope": summary.slope_for(person) if headline else None,
+        "last_day": last_day,
+        "standings": summary.standings(person),
+        "coaching": summary.coaching(person, last_day),
+        "projection": goals.project(goal) if goal else None,
+        "effects": effects,
+        "anomalies": [(a, anomaly_detail_text(a, team_names)) for a in anomalies],
+        "insights": insights.insights_for([person.pk]),
+        "min_weeks": insights.MIN_WEEKS,
+        "goal_form": goal_form or (GoalForm(today=today) if managing else None),
+        "note_form": note_form or (AnnotationForm(today=today, initial={"date": today}) if managing else None),
     }
     if rows:
+        target = goal.target_ssi if goal else None
         context["figures"] = {
-            "ssi": charts.ssi_figure(rows),
-            "pillars": charts.pillars_figure(rows),
+            "ssi": charts.with_marks(charts.ssi_figure(rows), notes, target),
+            "pillars": charts.with_marks(charts.pillars_figure(rows), notes),
             "pillar_bars": charts.pillar_bars_figure(latest if latest["brand"] is not None else None),
-            "ranks": charts.ranks_figure(rows),
+            "ranks": charts.with_marks(charts.ranks_figure(rows), notes),
         }
-    return render(request, "scoring/dashboard.html", context)
+    return render(request, "scoring/dashboard.html", context, status=status)
+
+
+def _back(request, person):
+    return redirect("dashboard") if person.pk == request.user.pk else redirect("person-dashboard", person.pk)
 
 
 @login_required
@@ -44,3 +81,31 @@ def dashboard(request):
 @login_required
 def person_dashboard(request, person_id: int):
     return _render_dashboard(request, get_person_for_viewer(request.user, person_id))
+
+
+@login_required
+@require_POST
+def set_goal(request, person_id: int):
+    person = get_person_to_manage(request.user, person_id)
+    form = GoalForm(request.POST, today=person.today())
+    if not form.is_valid():
+        return _render_dashboard(request, person, goal_form=form, status=400)
+    goal = form.save(commit=False)
+    goal.user, goal.set_by = person, request.user
+    goal.save()
+    messages.success(request, "Goal saved.")
+    return _back(request, person)
+
+
+@login_required
+@require_POST
+def add_annotation(request, person_id: int):
+    person = get_person_to_manage(request.user, person_id)
+    form = AnnotationForm(request.POST, today=person.today())
+    if not form.is_valid():
+        return _render_dashboard(request, person, note_form=form, status=400)
+    note = form.save(commit=False)
+    note.user, note.created_by = person, request.user
+    note.save()
+    messages.success(request, "Note added.")
+    return _back(request, person)

@@ -115,6 +115,15 @@ CELERY_TASK_TIME_LIMIT = 900
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# One beat table. Each entry expires just under its interval, so runs missed
+# while workers were down never pile up.
+CELERY_BEAT_SCHEDULE = {
+    "scoring-nightly-check": {
+        "task": "scoring.tasks.nightly_check",
+        "schedule": 24 * 60 * 60,
+        "options": {"expires": 23 * 60 * 60},
+    },
+}
 
 # --- Auth ------------------------------------------------------------------
 AUTH_USER_MODEL = "tracking.User"

@@ -12,6 +12,8 @@ from tracking.forms import EmailAuthenticationForm
 urlpatterns = [
     path("", scoring_views.dashboard, name="dashboard"),
     path("people/<int:person_id>/", scoring_views.person_dashboard, name="person-dashboard"),
+    path("people/<int:person_id>/goal/", scoring_views.set_goal, name="set-goal"),
+    path("people/<int:person_id>/notes/", scoring_views.add_annotation, name="add-annotation"),
     path("entry/", tracking_views.entry, name="entry"),
     path("teams/", team_views.team_list, name="teams"),
     path("teams/manage/", team_admin_views.manage_teams, name="manage-teams"),

@@ -98,3 +98,12 @@ def require_admin(viewer: User) -> None:
     """Organisation-wide pages and team management exist only for admins: 404 for anyone else."""
     if not (viewer.is_authenticated and viewer.is_staff):
         raise Http404("No such page.")
+
+
+def get_person_to_manage(viewer: User, person_id: int) -> User:
+    """The person, if ``viewer`` may set their goals and notes (themselves, their
+    manager, an admin); otherwise 404, whether or not they exist."""
+    person = get_person_for_viewer(viewer, person_id)
+    if not can_manage(viewer, person):
+        raise Http404("No such person.")
+    return person
