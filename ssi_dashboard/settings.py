@@ -187,6 +187,11 @@ SSI_IMPORT_MAX_BYTES = env.int("SSI_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# --- API ---------------------------------------------------------------------
+# Requests per key per window (seconds), counted in Redis across all web processes.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
+
 # --- Security ----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -196,11 +201,6 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers probe health over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
-# --- API ---------------------------------------------------------------------
-# Requests per key per window (seconds), counted in Redis across all web processes.
-API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
-API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
-
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
