@@ -2,7 +2,8 @@
 Plotly figure (a plain dict) out. The numbers come from scoring/teams.py.
 
 People's names are user text: they pass through ``charts.safe_text`` and reach
-hover labels only through ``customdata``, never through ``hovertemplate``.
+hover labels only as data (a trace's name, a category), never as part of a
+``hovertemplate`` string.
 """
 
 from __future__ import annotations
@@ -57,19 +58,24 @@ def _range(metric: str) -> list[int]:
     return [0, 100] if metric == "ssi" else [0, 25]
 
 
+def _tenth(value: float | None) -> float | None:
+    # Charts show one decimal; sending three would add ~15% to a long chart's JSON.
+    return None if value is None else round(value, 1)
+
+
 def _person_line(name: str, points: Sequence[tuple], step: int, color: str, width: float = 1.5) -> dict:
     xs, ys = gapped(points, step)
-    label = safe_text(name)
+    # The name shows in the hover label's side box (plotly's default for an
+    # empty <extra>), escaped once here rather than repeated per point.
     return {
         "type": "scatter",
         "mode": "lines",
         "x": xs,
-        "y": ys,
-        "name": label,
+        "y": [_tenth(y) for y in ys],
+        "name": safe_text(name),
         "connectgaps": False,
         "line": {"color": color, "width": width},
-        "customdata": [label] * len(xs),
-        "hovertemplate": "%{customdata}: %{y:.1f}<extra></extra>",
+        "hovertemplate": "%{y:.1f}",
     }
 
 
@@ -175,30 +181,37 @@ def pillar_boxes_figure(spreads: Mapping[str, Spread | None]) -> dict:
     }
 
 
+def unique_labels(names: Sequence[str]) -> list[str]:
+    """Escaped names, with "(2)", "(3)" … after repeats, so two people called
+    the same are two rows on a category axis, not one."""
+    seen: dict[str, int] = {}
+    labels = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(safe_text(name if seen[name] == 1 else f"{name} ({seen[name]})"))
+    return labels
+
+
 def heatmap_figure(weeks: Sequence[dt.date], names: Sequence[str], z: Sequence[Sequence[float | None]], metric: str) -> dict:
     """Members (rows) × weeks (columns), coloured by the week's mean."""
-    labels = [safe_text(n) for n in names]
+    labels = unique_labels(names)
     return {
         "data": [{
             "type": "heatmap",
             "x": [w.isoformat() for w in weeks],
-            # Row positions, not names, on the axis: names are user text and
-            # plotly.js renders tick labels as pseudo-HTML.
-            "y": list(range(len(labels))),
-            "z": [list(row) for row in z],
-            "customdata": [[label] * len(weeks) for label in labels],
+            "y": labels,
+            "z": [[_tenth(v) for v in row] for row in z],
             "colorscale": "Viridis",
             "zmin": 0,
             "zmax": 100 if metric == "ssi" else 25,
             "hoverongaps": False,
-            "hovertemplate": "%{customdata}<br>week of %{x}: %{z:.1f}<extra></extra>",
+            "hovertemplate": "%{y}<br>week of %{x}: %{z:.1f}<extra></extra>",
             "colorbar": {"title": {"text": "SSI" if metric == "ssi" else "points"}},
         }],
         "layout": _layout(
             hovermode="closest",
             height=max(240, 22 * len(labels) + 80),
-            yaxis={"tickmode": "array", "tickvals": list(range(len(labels))), "ticktext": labels,
-                   "autorange": "reversed", "gridcolor": "rgba(0,0,0,0)"},
+            yaxis={"type": "category", "autorange": "reversed", "gridcolor": "rgba(0,0,0,0)"},
             margin={"l": 140, "r": 16, "t": 8, "b": 40},
         ),
     }

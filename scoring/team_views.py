@@ -135,6 +135,8 @@ def _team_context(request, team: Team) -> dict:
         if is_manager:
             series = teams.member_series(ids, params.metric, start, today, weekly)
             members = [(names[uid], series[uid]) for uid in ids if uid in series]
+            if weekly:
+                context["weekly_series"] = series  # the heatmap's rows, already weekly
         if band or members:
             figures["band"] = team_charts.team_band_figure(band, params.metric, members, weekly)
             context["band_caption"] = (
@@ -151,7 +153,9 @@ def _team_context(request, team: Team) -> dict:
                 figures["versus"] = team_charts.versus_organisation_figure(spreads, organisation)
         context["median_now"] = spreads["ssi"]
     if is_manager:
-        weekly_series = teams.member_series(ids, params.metric, start, today, weekly=True)
+        weekly_series = context.pop("weekly_series", None)
+        if weekly_series is None:
+            weekly_series = teams.member_series(ids, params.metric, start, today, weekly=True)
         weeks, heat_names, z = teams.heatmap_cells(weekly_series, rows)
         if weeks:
             figures["heatmap"] = team_charts.heatmap_figure(weeks, heat_names, z, params.metric)

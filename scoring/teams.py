@@ -5,8 +5,9 @@ Team time series (median, p25–p75) come from ``TeamDay``, which scoring's
 recompute fills. What ``TeamDay`` does not hold — one row per member, each
 member's own series, a team's current spread, the organisation's current
 values — is read from ``UserDay`` with the same rule DESIGN.md gives for team
-days: a person counts with their latest observation no older than
-``REPORTING_DAYS`` days; without one they are "not reporting".
+days, and the same ``REPORTING_DAYS`` the team recompute uses: a person counts
+with their latest observation no older than that; without one they are "not
+reporting".
 
 Every function here costs a fixed number of queries, whatever the team's size:
 the team page's query count is pinned by a test.
@@ -23,14 +24,13 @@ from decimal import Decimal
 from django.db import connection
 
 from scoring.summary import whole
+from scoring.trends import REPORTING_DAYS
 from tracking import rules
 from tracking.models import Membership, Team
 
 # Aggregates of fewer people than this are not shown to anyone but the team's
 # managers and admins: with two people, "the median" is a colleague's score.
 PRIVACY_FLOOR = 3
-# A snapshot at most this many days old is a member's current value.
-REPORTING_DAYS = 7
 METRICS = ("ssi", *rules.PILLARS)
 METRIC_LABELS = {m: rules.LABELS[m] for m in METRICS}
 # Ranges longer than this are drawn with one point per week, so a 50-person,

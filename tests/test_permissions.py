@@ -89,7 +89,7 @@ def test_the_team_page_and_its_chart_fragment(as_role, role, htmx):
     assert ('id="team-heatmap-data"' in body) is one_by_one
     assert ("Not reporting" in body) is one_by_one
     # Members see the team's median band, not a colleague's own line.
-    assert ('"customdata":["Sasha Sales"' in body) is one_by_one
+    assert ('"name":"Sasha Sales"' in body) is one_by_one
 
 
 @pytest.mark.parametrize("role", ["sales", "peer"])
@@ -143,7 +143,7 @@ def test_compare_two_east_members(as_role, world, role):
     if role in ("manager", "admin"):
         body = response.content.decode()
         assert response.status_code == 200
-        assert '"customdata":["Sasha Sales"' in body and '"customdata":["Pat Peer"' in body
+        assert '"name":"Sasha Sales"' in body and '"name":"Pat Peer"' in body
     elif role == "anonymous":
         assert_login_required(response)
     else:

@@ -132,9 +132,9 @@ def test_the_heatmap_has_a_row_per_member_and_gaps_for_silent_weeks(east, team_h
     assert weeks[0] == dt.date(2026, 4, 13) and weeks[-1] == dt.date(2026, 5, 18)
     sasha = dict(zip(weeks, z[1], strict=True))
     assert sasha[dt.date(2026, 5, 18)] == 61.0 and sasha[dt.date(2026, 4, 27)] is None
-    figure = team_charts.heatmap_figure(weeks, ["<a href='x'>Pat</a>", *names[1:]], z, "ssi")
+    figure = team_charts.heatmap_figure(weeks, ["<a href='x'>Pat</a>", "Sam", "Sam", "Theo"], z, "ssi")
     go.Figure(figure)
-    assert figure["layout"]["yaxis"]["ticktext"][0] == "&lt;a href='x'&gt;Pat&lt;/a&gt;"
+    assert figure["data"][0]["y"] == ["&lt;a href='x'&gt;Pat&lt;/a&gt;", "Sam", "Sam (2)", "Theo"]
     assert "<a" not in figure["data"][0]["hovertemplate"]
 
 
@@ -142,8 +142,10 @@ def test_team_figures_are_valid_plotly_and_break_lines_at_gaps(east, team_histor
     _team_day(east, day(3), Decimal(58), reporting=3)
     _team_day(east, day(1), Decimal(60), reporting=3)
     band = teams.team_band(east, "ssi", day(10), TODAY, weekly=False)
-    figure = team_charts.team_band_figure(band, "ssi", [("Sasha", [(day(1), 62.0), (day(0), 60.0)])])
+    figure = team_charts.team_band_figure(band, "ssi", [("<a href='//x'>Sasha</a>", [(day(1), 62.04), (day(0), 60.0)])])
     go.Figure(figure)
+    assert figure["data"][0]["name"] == "&lt;a href='//x'&gt;Sasha&lt;/a&gt;"
+    assert figure["data"][0]["y"] == [62.0, 60.0] and "Sasha" not in figure["data"][0]["hovertemplate"]
     median = figure["data"][-1]
     assert median["x"] == [day(3).isoformat(), day(2).isoformat(), day(1).isoformat()]
     assert median["y"] == [58.0, None, 60.0]
@@ -157,3 +159,22 @@ def test_team_figures_are_valid_plotly_and_break_lines_at_gaps(east, team_histor
 def test_a_sparkline_spans_its_box_from_lowest_to_highest():
     assert team_charts.sparkline([10, 20, 15]) == "0.0,23.0 50.0,1.0 100.0,12.0"
     assert team_charts.sparkline([10]) == ""
+
+
+def test_the_current_spread_agrees_with_the_team_days_the_recompute_writes(east, sales, peer, fourth, time_machine):
+    from scoring import trends
+    from tests.conftest import snap
+
+    time_machine.move_to(dt.datetime(2026, 5, 20, 12, tzinfo=dt.UTC), tick=False)
+    snap(sales, day(0), 60)
+    snap(peer, day(3), 64)
+    snap(fourth, day(7), 50)  # 7 days old: still reporting
+    for person in (sales, peer, fourth):
+        trends.recompute(person.pk)
+    trends.recompute_team(east.pk)
+    today = TeamDay.objects.get(team=east, metric="ssi", date=TODAY)
+    spread = teams.team_spreads(teams.leaderboard(east, TODAY))["ssi"]
+    assert (today.reporting, today.median, today.p25, today.p75) == (3, 60, 55, 62)
+    assert (spread.people, spread.median, spread.p25, spread.p75) == (3, 60, 55, 62)
+    ranks = {r.name: r.rank for r in teams.leaderboard(east, TODAY)}
+    assert ranks == {"Pat Peer": 1, "Sasha Sales": 2, "Fran Fourth": 3}

@@ -130,7 +130,7 @@ def test_days_since_start_puts_everyone_on_their_own_first_day(client, east, man
     html = client.get(reverse("team", args=["east"]), {"align": "start", "range": "30"}).content.decode()
     figure = _figures(html)["team-band-data"]
     assert figure["layout"]["xaxis"]["title"]["text"] == "days since first logged day"
-    lines = {t["name"]: t for t in figure["data"] if t.get("customdata")}
+    lines = {t["name"]: t for t in figure["data"] if t.get("showlegend") is False and "fill" not in t}
     # Sasha's first 30 days: day 0 at 50 and day 7 at 52, with a gap between.
     assert lines["Sasha Sales"]["x"][:3] == [0, 1, 7]
     assert lines["Sasha Sales"]["y"][:3] == [50.0, None, 52.0]
