@@ -12,9 +12,12 @@ from tracking.forms import EmailAuthenticationForm
 urlpatterns = [
     path("", scoring_views.dashboard, name="dashboard"),
     path("people/<int:person_id>/", scoring_views.person_dashboard, name="person-dashboard"),
+    path("people/<int:person_id>/goal/", scoring_views.set_goal, name="set-goal"),
+    path("people/<int:person_id>/notes/", scoring_views.add_annotation, name="add-annotation"),
     path("entry/", tracking_views.entry, name="entry"),
     path("teams/", team_views.team_list, name="teams"),
     path("teams/manage/", team_admin_views.manage_teams, name="manage-teams"),
+    path("api/v1/", include("tracking.api.urls")),
     path("teams/<slug:slug>/", team_views.team_page, name="team"),
     path("teams/<slug:slug>/settings/", team_admin_views.team_settings, name="team-settings"),
     path("teams/<slug:slug>/members/", team_admin_views.team_members, name="team-members"),
