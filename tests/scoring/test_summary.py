@@ -1,0 +1,168 @@
+"""The person summary, goals, notes and insights, against values worked out by hand."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from scoring import goals, insights, summary, trends
+from scoring.models import Annotation, Goal
+from tests.conftest import make_user, snap
+from tracking.models import Activity, Membership
+
+D = dt.date
+START = D(2026, 1, 5)
+
+
+def _travel(day: dt.date):
+    return time_machine.travel(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC), tick=False)
+
+
+@pytest.fixture
+def steady(sales):
+    """One point a week, with one odd day (70 on day 10) that must not swing the trend."""
+    for offset, ssi in ((0, 40), (7, 41), (10, 70), (14, 42), (21, 43)):
+        snap(sales, START + dt.timedelta(days=offset), ssi)
+    trends.recompute(sales.pk)
+    return sales
+
+
+def test_theil_sen_is_the_median_pairwise_slope_per_week():
+    points = [(START + dt.timedelta(days=o), Decimal(v)) for o, v in ((0, 40), (7, 41), (10, 70), (14, 42), (21, 43))]
+    # Pairwise slopes per week, sorted: -49, -17.18, 1 ×6, 21, 67.67 → median 1.
+    slope = summary.theil_sen(points)
+    assert (slope.per_week, slope.low, slope.high, slope.observations) == (1, 1, 1, 5)
+
+
+def test_a_single_observation_has_no_slope():
+    assert summary.theil_sen([(START, Decimal(40))]) is None
+
+
+@pytest.mark.django_db
+def test_the_headline_keeps_best_ever_and_changes(steady):
+    headline = summary.headline(steady)
+    assert (headline.ssi, headline.best, headline.best_on, headline.days_logged) == (43, 70, START + dt.timedelta(days=10), 5)
+    assert headline.delta7 == 1  # 43 on day 21 against 42 on day 14
+    assert headline.delta30 is None  # nothing 30–33 days back
+
+
+def _goal(person, target, by, **pillars):
+    return Goal.objects.create(user=person, target_ssi=Decimal(target), target_date=by, set_by=person,
+                               **{f"target_{p}": Decimal(v) for p, v in pillars.items()})
+
+
+@pytest.mark.django_db
+def test_a_goal_within_reach_is_projected_from_the_slope(steady):
+    # 43 on day 21, +1 a week: 50 is 7 weeks away, day 70.
+    projection = goals.project(_goal(steady, 50, START + dt.timedelta(days=100), brand=10))
+    assert projection.status == "on_track"
+    assert projection.reaches_on == projection.earliest == projection.latest == START + dt.timedelta(days=70)
+    assert projection.progress_percent == 86  # 43 of 50
+    assert [(p.pillar, p.current, p.target, p.met) for p in projection.pillars] == [
+        ("brand", Decimal("10.75"), Decimal(10), True)]
+
+
+@pytest.mark.django_db
+def test_a_goal_the_slope_reaches_too_late_is_not_on_track(steady):
+    projection = goals.project(_goal(steady, 50, START + dt.timedelta(days=60)))
+    assert (projection.status, projection.reaches_on) == ("late", START + dt.timedelta(days=70))
+
+
+@pytest.mark.django_db
+def test_a_goal_already_met_says_so(steady):
+    projection = goals.project(_goal(steady, 43, START + dt.timedelta(days=60)))
+    assert (projection.status, projection.current) == ("met", 43)
+
+
+@pytest.mark.django_db
+def test_a_goal_out_of_reach_on_a_falling_trend_is_not_on_track(sales):
+    for offset, ssi in ((0, 50), (7, 48), (14, 47)):
+        snap(sales, START + dt.timedelta(days=offset), ssi)
+    trends.recompute(sales.pk)
+    projection = goals.project(_goal(sales, 90, START + dt.timedelta(days=60)))
+    assert (projection.status, projection.reaches_on) == ("not_on_track", None)
+
+
+@pytest.mark.django_db
+def test_a_goal_with_one_observation_has_no_projection(sales):
+    snap(sales, START, 50)
+    trends.recompute(sales.pk)
+    assert goals.project(_goal(sales, 60, START + dt.timedelta(days=60))).status == "no_trend"
+
+
+@pytest.mark.django_db
+def test_the_weakest_pillar_comes_with_its_levers_against_the_team_median(sales, peer):
+    third = make_user("third@example.com")
+    Membership.objects.create(user=third, team=sales.teams.get())
+    snap(sales, D(2026, 3, 3), 40, pillars=[4, 13, 13, 10])
+    trends.recompute(sales.pk)
+    for person, day, posts in ((sales, 1, 2), (sales, 2, 2), (peer, 2, 10), (third, 3, 0)):
+        Activity.objects.create(user=person, period_start=D(2026, 3, day), period_end=D(2026, 3, day), posts=posts)
+    # A period total reaching outside the 28 days does not count.
+    Activity.objects.create(user=peer, period_start=D(2026, 1, 1), period_end=D(2026, 3, 1), posts=500)
+    with _travel(D(2026, 3, 10)):
+        card = summary.coaching(sales, summary.days_for(sales, None)[-1])
+    assert (card.pillar, card.value, card.headroom) == ("brand", 4, 21)
+    # Posts: sales 4, peer 10, third 0 → median 4; nobody logged shares.
+    assert [(lever.activity, lever.mine, lever.team_median) for lever in card.levers] == [
+        ("posts", 4, 4), ("shares", None, None)]
+
+
+SERIES = {D(2026, 2, 25): 40, D(2026, 3, 31): 45, D(2026, 4, 28): 50}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("note_on", "before", "after"), [
+    # 30 days before the 31st is the 1st: nothing in [2-26, 3-1] (the 25th is 4 days off).
+    # 30 days after is 4-30: the 28th is within 3 days → +5.
+    (D(2026, 3, 31), None, Decimal(5)),
+    # 3-28 has no value: nothing in [3-25, 3-28], so no change either side.
+    (D(2026, 3, 28), None, None),
+    # 4-1: as of 4-1 is the 31st (45); 30 days back, 3-2: the 25th is 5 days off → empty.
+    (D(2026, 4, 1), None, Decimal(5)),
+])
+def test_a_note_shows_the_change_30_days_before_and_after(sales, note_on, before, after):
+    for day, ssi in SERIES.items():
+        snap(sales, day, ssi)
+    trends.recompute(sales.pk)
+    Annotation.objects.create(user=sales, date=note_on, note="Profile rewrite", created_by=sales)
+    (effect,) = summary.annotation_effects(sales)
+    assert (effect.before, effect.after) == (before, after)
+
+
+@pytest.mark.django_db
+def test_a_note_whose_reference_day_is_within_tolerance_has_a_before(sales):
+    for day, ssi in {D(2026, 3, 1): 40, D(2026, 3, 28): 44}.items():
+        snap(sales, day, ssi)
+    trends.recompute(sales.pk)
+    Annotation.objects.create(user=sales, date=D(2026, 3, 31), note="Training", created_by=sales)
+    (effect,) = summary.annotation_effects(sales)
+    # As of 3-31 is the 28th (3 days back); 30 days earlier, 3-1, is there.
+    assert (effect.before, effect.after) == (Decimal(4), None)
+
+
+def _weekly(person, weeks, posts_for):
+    brand = Decimal(5)
+    for w in range(weeks):
+        monday = START + dt.timedelta(weeks=w)
+        snap(person, monday, brand * 4, pillars=[brand, brand, brand, brand])
+        posts = posts_for(w)
+        Activity.objects.create(user=person, period_start=monday, period_end=monday, posts=posts)
+        brand += Decimal(posts) / 2  # next week's brand gains half a point a post
+    trends.recompute(person.pk)
+
+
+@pytest.mark.django_db
+def test_activity_that_precedes_pillar_gains_shows_its_correlation(sales):
+    _weekly(sales, 10, lambda w: w % 3)
+    found = {(i.pillar, i.activity): (i.weeks, i.correlation) for i in insights.insights_for([sales.pk])}
+    assert found[("brand", "posts")] == (9, 1.0)  # weeks 0–8 each have a following week
+    assert found[("brand", "shares")] == (0, None)
+
+
+@pytest.mark.django_db
+def test_too_few_weeks_give_no_number(sales):
+    _weekly(sales, 8, lambda w: w % 3)  # 7 pairs, one short of the minimum
+    found = {(i.pillar, i.activity): (i.weeks, i.correlation) for i in insights.insights_for([sales.pk])}
+    assert found[("brand", "posts")] == (7, None)
