@@ -142,6 +142,8 @@ def aligned_figure(
         "layout": _layout(
             hovermode="closest",
             xaxis={"type": "linear", "title": {"text": "weeks since first logged day" if weekly else "days since first logged day"}},
+            # Below the axis title, not on top of it.
+            legend={"orientation": "h", "y": -0.32},
             yaxis={"title": {"text": _axis_title(metric)}, "range": _range(metric)},
         ),
     }
