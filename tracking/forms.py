@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from tracking import rules
+from tracking import linkedin_text, rules
 from tracking.models import Activity, Snapshot, User
 
 _NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
@@ -36,9 +36,14 @@ class EntryForm(forms.Form):
 
     SCORE_FIELDS = ("ssi", *rules.PILLARS, "industry_rank", "network_rank", "industry_avg", "network_avg")
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, last: dict | None = None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        # The previous day's figures ride along on each input, so entry.js can
+        # highlight what changed since then.
+        for name, value in (last or {}).items():
+            if name in self.SCORE_FIELDS:
+                self.fields[name].widget.attrs["data-last"] = value
         for name, label in rules.ACTIVITY_COUNTS:
             self.fields[name] = forms.IntegerField(
                 label=label, required=False, min_value=0, max_value=2_147_483_647,
@@ -49,17 +54,28 @@ class EntryForm(forms.Form):
 
     @classmethod
     def initial_for(cls, user: User, date) -> dict:
-        """Initial values for ``date``: that day's entry when there is one."""
+        """Initial values for ``date``: that day's entry when there is one,
+        otherwise the scores of the latest day before it (SSI moves slowly, so
+        logging a day is mostly confirming and changing a figure or two).
+        Activity counts are never carried over: they belong to their day."""
         initial: dict = {"date": date}
         snapshot = Snapshot.objects.filter(user=user, date=date).first()
+        if snapshot is None:
+            snapshot = cls.previous_snapshot(user, date)
         if snapshot:
-            for name in cls.SCORE_FIELDS:
-                value = getattr(snapshot, name)
-                initial[name] = rules.plain(value) if value is not None else ""
+            initial.update(cls.score_values(snapshot))
         activity = Activity.objects.filter(user=user, period_start=date, period_end=date).first()
         if activity:
             initial.update({name: getattr(activity, name) for name in rules.ACTIVITY_FIELDS})
         return initial
+
+    @staticmethod
+    def previous_snapshot(user: User, date) -> Snapshot | None:
+        return Snapshot.objects.filter(user=user, date__lt=date).order_by("-date").first()
+
+    @classmethod
+    def score_values(cls, snapshot: Snapshot) -> dict[str, str]:
+        return {name: rules.plain(getattr(snapshot, name)) for name in cls.SCORE_FIELDS}
 
     def clean_date(self):
         date = self.cleaned_data["date"]
@@ -92,6 +108,15 @@ def _rank(value: str):
         return int(text)
     except ValueError:
         raise forms.ValidationError("Give the rank as a whole number between 1 and 100, as in “Top 5%”.") from None
+
+
+class LinkedInPasteForm(forms.Form):
+    linkedin_text = forms.CharField(
+        label="Paste from LinkedIn", required=False, max_length=linkedin_text.MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="On LinkedIn's SSI page, select all (Ctrl/⌘ A), copy, and paste here. "
+                  "The form fills itself for you to check.",
+    )
 
 
 class EmailAuthenticationForm(AuthenticationForm):
