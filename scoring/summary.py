@@ -19,6 +19,7 @@ DEFAULT_RANGE = "90"
 FIELDS = (
     "date", "ssi", "brand", "people", "insights", "relationships",
     "industry_rank", "network_rank", "avg7", "avg30", "delta7", "delta30", "delta90",
+    "log_streak", "week_streak",
 )
 
 

@@ -29,31 +29,21 @@ def _date(since: str | None) -> dt.date | None:
     return dt.date.fromisoformat(since) if since else None
 
 
-def _enqueue_teams(user_ids: list[int], since: str | None) -> None:
-    # After this person's rows commit; one task per team, whatever the number of people.
-    for team_id in trends.team_ids_for(user_ids):
-        recompute_team.delay(team_id, since)
-
-
 @shared_task(**_RETRY)
 def recompute_person(user_id: int, since: str | None = None) -> int:
-    """Recompute one person's derived rows from ``since`` (ISO date) on, then
-    queue their teams from the same date.
+    """Recompute one person's derived rows from ``since`` (ISO date) on, and the
+    teams they count in from the same date, in one transaction.
 
     A person deleted in the meantime has no snapshots left: the recompute then
     writes nothing, which is the right answer.
     """
-    written = trends.recompute(user_id, _date(since))
-    _enqueue_teams([user_id], since)
-    return written
+    return trends.recompute_with_teams([user_id], _date(since))
 
 
 @shared_task(**_RETRY)
 def recompute_people(user_ids: list[int], since: str | None = None) -> int:
-    """The same for a batch (an import): one transaction, then one task per affected team."""
-    written = trends.recompute_people(user_ids, _date(since))
-    _enqueue_teams(user_ids, since)
-    return written
+    """The same for a batch (an import): one task, each affected team recomputed once."""
+    return trends.recompute_with_teams(user_ids, _date(since))
 
 
 @shared_task(**_RETRY)

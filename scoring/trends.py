@@ -311,6 +311,19 @@ def recompute(user_id: int, since: dt.date | None = None) -> int:
     return recompute_people([user_id], since)
 
 
+def recompute_with_teams(user_ids: Iterable[int], since: dt.date | None = None) -> int:
+    """These people, then every team they count in, from ``since`` on, in one
+    transaction: a reader (or a test) that sees the new person rows sees the
+    team rows that follow from them. Locks are taken people first, then teams,
+    each in id order, so two of these never deadlock."""
+    users = sorted(set(user_ids))
+    with transaction.atomic():
+        written = recompute_people(users, since)
+        for team_id in team_ids_for(users):
+            recompute_team(team_id, since)
+    return written
+
+
 def team_ids_for(user_ids: Iterable[int]) -> list[int]:
     """The teams whose aggregates these people count in."""
     return sorted(set(
