@@ -188,8 +188,9 @@ def compare(request):
     today = viewer.today()
     start = summary.range_start(key, today)
     weekly = teams.is_weekly(start, today)
+    choices = list(people_visible_to(viewer).order_by("name", "email"))
     context = {
-        "choices": people_visible_to(viewer).order_by("name", "email"),
+        "choices": choices,
         "chosen": chosen,
         "chosen_ids": {p.pk for p in chosen},
         "range": key,

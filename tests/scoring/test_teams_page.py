@@ -201,3 +201,9 @@ def test_the_organisation_view_puts_teams_side_by_side(client, admin, east, west
     boxes = figures["org-boxes-data"]["data"]
     assert [(b["name"], b["median"]) for b in boxes] == [("East", [60.0]), ("West", [30.0])]
     assert f'href="{reverse("team", args=["west"])}"' in html
+
+
+def test_a_salesperson_is_told_compare_is_for_managers(client, sales):
+    client.force_login(sales)
+    html = client.get(reverse("compare")).content.decode()
+    assert "you do not manage a team" in html and 'name="people"' not in html
