@@ -123,6 +123,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
         "options": {"expires": 23 * 60 * 60},
     },
+    # Notifications run often and decide per person, in their time zone, whether
+    # an email is due; the sent-log makes a repeated run send nothing new.
+    "notifications-weekly-digests": {
+        "task": "tracking.tasks.send_weekly_digests",
+        "schedule": 60 * 60,
+        "options": {"expires": 55 * 60},
+    },
+    "notifications-team-digests": {
+        "task": "tracking.tasks.send_team_digests",
+        "schedule": 60 * 60,
+        "options": {"expires": 55 * 60},
+    },
+    "notifications-alerts": {
+        "task": "tracking.tasks.send_alerts",
+        "schedule": 60 * 60,
+        "options": {"expires": 55 * 60},
+    },
+    "notifications-daily-reminders": {
+        "task": "tracking.tasks.send_daily_reminders",
+        "schedule": 15 * 60,
+        "options": {"expires": 14 * 60},
+    },
 }
 
 # --- Auth ------------------------------------------------------------------
@@ -155,6 +177,8 @@ AUTH_PASSWORD_VALIDATORS = [
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SSI Dashboard <noreply@localhost>")
+# Links in emails (unsubscribe, settings) are absolute: emails have no request to take the host from.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # --- I18n / time ----------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -5,7 +5,7 @@ from django.urls import include, path
 from scoring import team_views
 from scoring import views as scoring_views
 from ssi_dashboard.health import health
-from tracking import team_admin_views
+from tracking import settings_views, team_admin_views
 from tracking import views as tracking_views
 from tracking.forms import EmailAuthenticationForm
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("people/<int:person_id>/notes/", scoring_views.add_annotation, name="add-annotation"),
     path("entry/", tracking_views.entry, name="entry"),
     path("entry/linkedin/", tracking_views.parse_linkedin, name="entry-parse-linkedin"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/keys/<int:token_id>/revoke/", settings_views.revoke_token, name="settings-revoke-token"),
+    path("unsubscribe/<str:signed>/", settings_views.unsubscribe, name="unsubscribe"),
     path("api/v1/", include("tracking.api.urls")),
     path("teams/", team_views.team_list, name="teams"),
     path("teams/manage/", team_admin_views.manage_teams, name="manage-teams"),

@@ -1,0 +1,112 @@
+"""A person's settings: API keys and which emails they receive; and the
+one-click unsubscribe that works without logging in."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from tracking import notifications
+from tracking.api import auth
+from tracking.models import ApiToken, NotificationPreference, User
+
+NEW_KEY_SESSION = "settings.new_api_key"
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Name", help_text="What will use it, e.g. “daily push from my laptop”.")
+    can_write_for_anyone = forms.BooleanField(
+        required=False, label="May record days for anyone (admins only: for an integration)"
+    )
+
+
+class PreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["weekly_digest", "team_digest", "alerts", "daily_reminder", "reminder_time"]
+        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+
+class TimeZoneForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["time_zone"]
+
+
+@login_required
+def settings_page(request):
+    user = request.user
+    token_form = TokenForm(prefix="token")
+    preference_form = PreferenceForm(instance=notifications.preferences(user), prefix="notify")
+    zone_form = TimeZoneForm(instance=user, prefix="zone")
+    if not user.is_staff:
+        del token_form.fields["can_write_for_anyone"]
+    if request.method == "POST" and request.POST.get("action") == "create_token":
+        token_form = TokenForm(request.POST, prefix="token")
+        if not user.is_staff:
+            del token_form.fields["can_write_for_anyone"]
+        if token_form.is_valid():
+            _, key = auth.create_token(
+                user, token_form.cleaned_data["name"],
+                can_write_for_anyone=bool(token_form.cleaned_data.get("can_write_for_anyone")),
+            )
+            # Shown once, on the page this redirects to, then forgotten.
+            request.session[NEW_KEY_SESSION] = key
+            return redirect("settings")
+    elif request.method == "POST" and request.POST.get("action") == "notifications":
+        preference_form = PreferenceForm(request.POST, instance=notifications.preferences(user), prefix="notify")
+        zone_form = TimeZoneForm(request.POST, instance=user, prefix="zone")
+        if preference_form.is_valid() and zone_form.is_valid():
+            preference_form.save()
+            zone_form.save()
+            messages.success(request, "Your email choices are saved.")
+            return redirect("settings")
+    return render(request, "settings/settings.html", {
+        "tokens": ApiToken.objects.filter(user=user),
+        "new_key": request.session.pop(NEW_KEY_SESSION, None),
+        "token_form": token_form,
+        "preference_form": preference_form,
+        "zone_form": zone_form,
+        "api_url": request.build_absolute_uri("/api/v1/snapshots"),
+        "schema_url": request.build_absolute_uri("/api/v1/openapi.json"),
+    })
+
+
+@login_required
+@require_POST
+def revoke_token(request, token_id: int):
+    # A person's own keys only: someone else's id is a 404, like anything not theirs.
+    revoked = ApiToken.objects.filter(pk=token_id, user=request.user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if not revoked and not ApiToken.objects.filter(pk=token_id, user=request.user).exists():
+        raise Http404("No such key.")
+    messages.success(request, "The key is revoked: requests with it are refused from now on.")
+    return redirect("settings")
+
+
+@csrf_exempt
+def unsubscribe(request, signed: str):
+    """Turn one kind of email off, from the link in that email.
+
+    The signed token in the URL is the authority (no login needed). A GET only
+    asks for confirmation, so a mail scanner that follows links unsubscribes
+    nobody; a POST — the page's button, or the mail client's one-click request
+    (RFC 8058, which carries no CSRF token, hence csrf_exempt) — does it.
+    """
+    found = notifications.read_unsubscribe_token(signed)
+    if found is None:
+        raise Http404("This unsubscribe link is not valid.")
+    user, kind = found
+    done = request.method == "POST"
+    if done:
+        notifications.turn_off(user, kind)
+    return render(request, "settings/unsubscribe.html", {
+        "email": user.email, "what": notifications.KINDS[kind], "done": done,
+    })
