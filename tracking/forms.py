@@ -112,7 +112,7 @@ def _rank(value: str):
 
 class LinkedInPasteForm(forms.Form):
     linkedin_text = forms.CharField(
-        label="Paste from LinkedIn", required=False, max_length=linkedin_text.MAX_CHARS,
+        label="The text of LinkedIn's SSI page", required=False, max_length=linkedin_text.MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
         help_text="On LinkedIn's SSI page, select all (Ctrl/⌘ A), copy, and paste here. "
                   "The form fills itself for you to check.",

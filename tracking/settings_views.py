@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from tracking import notifications
+from tracking.access import managed_team_ids
 from tracking.api import auth
 from tracking.models import ApiToken, NotificationPreference, User
 
@@ -47,6 +48,9 @@ def settings_page(request):
     zone_form = TimeZoneForm(instance=user, prefix="zone")
     if not user.is_staff:
         del token_form.fields["can_write_for_anyone"]
+    if not user.is_staff and not managed_team_ids(user).exists():
+        # Only managers get the team summary; leave them the choice, not others.
+        del preference_form.fields["team_digest"]
     if request.method == "POST" and request.POST.get("action") == "create_token":
         token_form = TokenForm(request.POST, prefix="token")
         if not user.is_staff:
@@ -61,6 +65,8 @@ def settings_page(request):
             return redirect("settings")
     elif request.method == "POST" and request.POST.get("action") == "notifications":
         preference_form = PreferenceForm(request.POST, instance=notifications.preferences(user), prefix="notify")
+        if not user.is_staff and not managed_team_ids(user).exists():
+            del preference_form.fields["team_digest"]
         zone_form = TimeZoneForm(request.POST, instance=user, prefix="zone")
         if preference_form.is_valid() and zone_form.is_valid():
             preference_form.save()

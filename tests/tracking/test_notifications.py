@@ -299,3 +299,11 @@ def test_the_reminder_task_sends_through_a_real_worker(celery_worker, sales):
         time.sleep(0.05)
     assert NotificationLog.objects.get().kind == "daily_reminder"
     assert [email.to for email in mail.outbox] == [["sales@example.com"]]
+
+
+@pytest.mark.django_db
+def test_only_managers_are_offered_the_team_summary(client, sales, manager):
+    client.force_login(sales)
+    assert "notify-team_digest" not in client.get("/settings/").content.decode()
+    client.force_login(manager)
+    assert "notify-team_digest" in client.get("/settings/").content.decode()

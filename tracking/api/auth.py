@@ -79,6 +79,16 @@ class RateDecision:
 
 
 _client: redis.Redis | None = None
+# Without Redis every request would log the same warning; once a minute is enough.
+WARNING_INTERVAL = 60
+_last_warning = float("-inf")
+
+
+def _warn(message: str, *args) -> None:
+    global _last_warning
+    if time.monotonic() - _last_warning >= WARNING_INTERVAL:
+        _last_warning = time.monotonic()
+        log.warning(message, *args)
 
 
 def _redis() -> redis.Redis | None:
@@ -102,7 +112,7 @@ def check_rate(token: ApiToken) -> RateDecision:
     name = f"ssi:api-rate:{token.key_hash[:24]}:{window_start}"
     client = _redis()
     if client is None:
-        log.warning("API rate limit not enforced: no Redis configured")
+        _warn("API rate limit not enforced: no Redis configured")
         return RateDecision(True, limit, limit, retry_after)
     try:
         pipe = client.pipeline()
@@ -110,6 +120,6 @@ def check_rate(token: ApiToken) -> RateDecision:
         pipe.expire(name, window + 5)
         count = pipe.execute()[0]
     except redis.RedisError as err:
-        log.warning("API rate limit not enforced: Redis unavailable (%s)", err)
+        _warn("API rate limit not enforced: Redis unavailable (%s)", err)
         return RateDecision(True, limit, limit, retry_after)
     return RateDecision(count <= limit, limit, max(limit - count, 0), retry_after)
