@@ -189,10 +189,13 @@ WITH below AS (
     JOIN scoring_teamday td ON td.team_id = m.team_id AND td.date = s.date AND td.metric = v.pillar
     WHERE s.user_id = ANY(%(users)s) AND s.date >= %(since)s::date - {REPORTING_DAYS} AND v.value < td.p25
 ), fresh AS (
-    SELECT b.* FROM below b
-    WHERE b.date >= %(since)s AND NOT EXISTS (
-        SELECT 1 FROM below e WHERE e.user_id = b.user_id AND e.team_id = b.team_id AND e.pillar = b.pillar
-          AND e.date BETWEEN b.date - {REPORTING_DAYS} AND b.date - 1)
+    -- The previous day below, for the same team and pillar, is the latest one:
+    -- none within the 7 days before means this one is new.
+    SELECT * FROM (
+        SELECT b.*, LAG(b.date) OVER (PARTITION BY b.user_id, b.team_id, b.pillar ORDER BY b.date) AS previous
+        FROM below b
+    ) AS ordered
+    WHERE date >= %(since)s AND (previous IS NULL OR previous < date - {REPORTING_DAYS})
 )
 INSERT INTO scoring_anomaly (user_id, team_id, date, kind, detail, created_at)
 SELECT user_id, MIN(team_id), date, 'pillar_below_p25',

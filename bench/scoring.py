@@ -1,0 +1,151 @@
+"""Scoring recompute: a full recompute of 1,000 people × 3 years (20 teams of 50),
+an incremental one after one day's import, and the floor (one bare SQL window
+pass over the same rows), with the ratio.
+
+Run against a development database (it replaces people bench-scoring-NNNN@example.com
+and teams bench-scoring-NN):
+
+    DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/ssi_bench \\
+        .venv/bin/python bench/scoring.py [--people 1000] [--days 1095] [--no-seed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssi_dashboard.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from scoring import trends  # noqa: E402
+from scoring.models import TeamDay, TeamMemberDay, UserDay  # noqa: E402
+from tracking.models import Membership, Snapshot, Team, User  # noqa: E402
+
+TEAM_SIZE = 50
+BATCH = 200  # people per transaction in the full recompute (as `manage.py recompute --all`)
+
+
+def seed(people: int, days: int, today: dt.date) -> list[int]:
+    User.objects.filter(email__startswith="bench-scoring-").delete()
+    Team.objects.filter(slug__startswith="bench-scoring-").delete()
+    users = User.objects.bulk_create(
+        User(email=f"bench-scoring-{n:04d}@example.com", name=f"Bench {n}", password="!") for n in range(people)
+    )
+    teams = Team.objects.bulk_create(
+        Team(name=f"Bench scoring {t:02d}", slug=f"bench-scoring-{t:02d}") for t in range(people // TEAM_SIZE)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=u, team=teams[i // TEAM_SIZE]) for i, u in enumerate(users) if i // TEAM_SIZE < len(teams)
+    )
+    rng = random.Random(4)
+    buffer = io.StringIO()
+    stamp = timezone.now().isoformat()
+    first = today - dt.timedelta(days=days)  # the last day is left for the incremental import
+    for user in users:
+        level = [rng.uniform(5, 15) for _ in range(4)]
+        for offset in range(days):
+            level = [min(25.0, max(0.0, p + rng.gauss(0.01, 0.3))) for p in level]
+            if rng.random() < 0.15:  # about one day in seven not logged
+                continue
+            pillars = [round(p, 3) for p in level]
+            rank = rng.randint(1, 100)
+            buffer.write(
+                f"{user.pk}\t{first + dt.timedelta(days=offset)}\t{round(sum(pillars), 3)}\t"
+                + "\t".join(map(str, pillars)) + f"\t{rank}\t{rank}\tmanual\t{stamp}\t{stamp}\n"
+            )
+    buffer.seek(0)
+    with connection.cursor() as cursor, cursor.copy(
+        "COPY tracking_snapshot (user_id, date, ssi, brand, people, insights, relationships,"
+        " industry_rank, network_rank, source, created_at, updated_at) FROM STDIN"
+    ) as copy:
+        copy.write(buffer.getvalue())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tracking_snapshot")
+    return [u.pk for u in users]
+
+
+def timed(label: str, fn) -> float:
+    start = time.perf_counter()
+    fn()
+    took = time.perf_counter() - start
+    print(f"{label}: {took:.2f} s")
+    return took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=1095)
+    parser.add_argument("--no-seed", action="store_true")
+    args = parser.parse_args()
+    today = timezone.localdate()
+    if args.no_seed:
+        ids = list(User.objects.filter(email__startswith="bench-scoring-").order_by("pk").values_list("pk", flat=True))
+    else:
+        start = time.perf_counter()
+        ids = seed(args.people, args.days, today)
+        print(f"seeded in {time.perf_counter() - start:.1f} s")
+    team_ids = list(Team.objects.filter(slug__startswith="bench-scoring-").values_list("pk", flat=True))
+    rows = Snapshot.objects.filter(user_id__in=ids).count()
+    print(f"{len(ids)} people, {len(team_ids)} teams, {rows:,} snapshots")
+
+    def floor():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                """
+                CREATE TEMP TABLE bench_floor ON COMMIT DROP AS
+                SELECT user_id, date, ssi,
+                    AVG(ssi) OVER (PARTITION BY user_id ORDER BY date
+                                   RANGE BETWEEN INTERVAL '6 days' PRECEDING AND CURRENT ROW) AS avg7,
+                    AVG(ssi) OVER (PARTITION BY user_id ORDER BY date
+                                   RANGE BETWEEN INTERVAL '29 days' PRECEDING AND CURRENT ROW) AS avg30
+                FROM tracking_snapshot WHERE user_id = ANY(%s)
+                """,
+                [ids],
+            )
+
+    def people():
+        for start in range(0, len(ids), BATCH):
+            trends.recompute_people(ids[start:start + BATCH])
+
+    def teams():
+        for team_id in team_ids:
+            trends.recompute_team(team_id)
+
+    floor_s = timed("floor: one bare SQL window pass (avg7, avg30)", floor)
+    people_s = timed("full recompute: people (days, windows, deltas, streaks, anomalies)", people)
+    teams_s = timed("full recompute: teams (team days, standing, pillar anomalies)", teams)
+    full = people_s + teams_s
+    print(f"full recompute: {full:.2f} s (budget 20 s); {full / floor_s:.1f}× the floor")
+    print(f"  {UserDay.objects.filter(user_id__in=ids).count():,} person days, "
+          f"{TeamDay.objects.filter(team_id__in=team_ids).count():,} team days, "
+          f"{TeamMemberDay.objects.filter(team_id__in=team_ids).count():,} standings")
+
+    # One day's import: a snapshot for everyone today, then the recompute the
+    # import queues (one batch task: the people, then each affected team once).
+    Snapshot.objects.filter(user_id__in=ids, date=today).delete()
+    Snapshot.objects.bulk_create(
+        Snapshot(user_id=pk, date=today, ssi=40, brand=10, people=10, insights=10, relationships=10) for pk in ids
+    )
+    incremental = timed(
+        "incremental after one day's import (1,000 people and their 20 teams)",
+        lambda: trends.recompute_with_teams(ids, today),
+    )
+    print(f"incremental: {incremental:.2f} s (budget 2 s)")
+
+
+if __name__ == "__main__":
+    main()
