@@ -222,3 +222,30 @@ class Anomaly(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.date}: {self.get_kind_display()}"
+
+
+class RecomputeRequest(models.Model):
+    """An outbox row: a person's (or a team's) derived rows are stale from ``since`` on.
+
+    Written in the same transaction as the change, and deleted once the
+    recompute task is in the broker's hands. With the broker down the row waits,
+    and the periodic flush hands it over when the broker is back: no change's
+    recompute is ever lost.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("tracking.Team", null=True, on_delete=models.CASCADE, related_name="+")
+    since = models.DateField(null=True, help_text="Empty: recompute everything.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, team__isnull=True) | Q(user__isnull=True, team__isnull=False),
+                name="recomputerequest_person_or_team",
+            )
+        ]
+
+    def __str__(self):
+        target = f"person {self.user_id}" if self.user_id else f"team {self.team_id}"
+        return f"recompute {target} from {self.since or 'the start'}"

@@ -11,14 +11,14 @@ from tracking.models import Membership
 
 def _recompute_team(team_id: int) -> None:
     from scoring.models import TeamDay
-    from scoring.tasks import recompute_team
+    from scoring.outbox import request_team_recompute
     from tracking.models import Snapshot
 
     # A roster of people without snapshots, for a team without days, changes nothing.
     if TeamDay.objects.filter(team_id=team_id).exists() or Snapshot.objects.filter(
         user__memberships__team_id=team_id
     ).exists():
-        recompute_team.delay_on_commit(team_id, None)
+        request_team_recompute([team_id], None)
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="scoring_membership_saved")

@@ -117,7 +117,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # One beat table. Each entry expires just under its interval, so runs missed
 # while workers were down never pile up.
+# Tasks that live outside a tasks.py module.
+CELERY_IMPORTS = ["scoring.outbox"]
 CELERY_BEAT_SCHEDULE = {
+    # Delivers recompute requests that waited out a broker outage.
+    "scoring-flush-recompute-outbox": {
+        "task": "scoring.outbox.flush_recompute_outbox",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
     "scoring-nightly-check": {
         "task": "scoring.tasks.nightly_check",
         "schedule": 24 * 60 * 60,

@@ -21,10 +21,11 @@ def record_day(
 ) -> tuple[Snapshot, bool]:
     """Create or replace ``user``'s snapshot (and daily activity) for ``date``.
 
-    Returns the snapshot and whether it was created. After commit, one recompute
-    of the person's derived rows from ``date`` on is queued.
+    Returns the snapshot and whether it was created. The person's derived rows
+    are recomputed from ``date`` on after commit, through the outbox: a broker
+    outage delays that recompute but never loses it.
     """
-    from scoring.tasks import recompute_person
+    from scoring.outbox import request_recompute
 
     snapshot, created = Snapshot.objects.update_or_create(
         user=user,
@@ -40,5 +41,5 @@ def record_day(
         )
     else:
         Activity.objects.filter(user=user, period_start=date, period_end=date).delete()
-    recompute_person.delay_on_commit(user.pk, date.isoformat())
+    request_recompute([user.pk], date)
     return snapshot, created

@@ -32,7 +32,8 @@ def people():
 
 
 def _chart_point(page, element_id: str, trace: int = 0, index: int = -1) -> dict:
-    """Page coordinates of one point of a drawn Plotly chart."""
+    """Viewport coordinates of one point of a drawn Plotly chart, scrolled into view."""
+    page.locator(f'[data-figure="{element_id}"]').scroll_into_view_if_needed()
     return page.evaluate(
         """([id, trace, index]) => {
             const gd = document.querySelector(`[data-figure="${id}"]`);

@@ -1,0 +1,74 @@
+"""With the broker down, entries still save, and their recompute runs once it is back."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.urls import reverse
+
+from scoring import outbox
+from scoring.models import RecomputeRequest, UserDay
+
+DEAD_BROKER = "redis://127.0.0.1:1/0"
+
+
+def _wait_for(predicate, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def broker_down(celery_worker):
+    """Publishing goes to a port where nothing listens; the worker keeps its own connection."""
+    celery_worker.conf.broker_write_url = DEAD_BROKER
+    outbox._broker_down_until = 0.0
+    yield
+    celery_worker.conf.broker_write_url = None
+    outbox._broker_down_until = 0.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_entries_save_while_the_broker_is_down_and_recompute_when_it_is_back(
+    celery_worker, broker_down, client, sales
+):
+    client.force_login(sales)
+    for day, brand in [("2026-03-01", "10"), ("2026-03-02", "11")]:
+        response = client.post(reverse("entry"), {
+            "date": day, "brand": brand, "people": "10", "insights": "10", "relationships": "10",
+        })
+        assert response.status_code == 302
+    assert sales.snapshots.count() == 2
+    assert RecomputeRequest.objects.filter(user=sales).count() == 2
+    assert not UserDay.objects.filter(user=sales).exists()
+
+    celery_worker.conf.broker_write_url = None  # the broker is back
+    # One task for the person from the earliest date, one for the team they joined meanwhile.
+    assert outbox.flush(older_than=dt.timedelta(0)) == 2
+    assert _wait_for(lambda: UserDay.objects.filter(user=sales).count() == 2)
+    assert list(UserDay.objects.filter(user=sales).values_list("ssi", flat=True)) == [40, 41]
+    assert not RecomputeRequest.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_one_failure_saves_skip_the_broker_instead_of_waiting_on_it(celery_worker, broker_down, client, sales):
+    client.force_login(sales)
+    data = {"brand": "10", "people": "10", "insights": "10", "relationships": "10"}
+    client.post(reverse("entry"), {"date": "2026-03-01", **data})
+    started = time.monotonic()
+    client.post(reverse("entry"), {"date": "2026-03-02", **data})
+    assert time.monotonic() - started < 1.0
+    assert RecomputeRequest.objects.filter(user=sales).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_up_the_request_is_handed_over_at_once(celery_worker, client, sales):
+    client.force_login(sales)
+    client.post(reverse("entry"), {
+        "date": "2026-03-01", "brand": "10", "people": "10", "insights": "10", "relationships": "10",
+    })
+    assert not RecomputeRequest.objects.exists()
+    assert _wait_for(lambda: UserDay.objects.filter(user=sales).exists())
