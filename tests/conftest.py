@@ -82,12 +82,7 @@ def snap(user: User, date: dt.date, ssi, pillars=None, **extra) -> Snapshot:
 
 
 @pytest.fixture(scope="module")
-def celery_worker(django_db_blocker):
-    """A real Celery worker, in a thread, consuming from the real Redis broker.
-
-    Tests using it must be marked ``django_db(transaction=True)``: the worker
-    has its own database connection and sees only committed rows.
-    """
+def _worker_thread(django_db_blocker):
     from celery.contrib.testing.worker import start_worker
 
     from ssi_dashboard.celery import app
@@ -96,3 +91,32 @@ def celery_worker(django_db_blocker):
     with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield app
     app.conf.task_always_eager = True
+
+
+def _queue_length(app) -> int:
+    with app.connection_for_read() as connection:
+        return connection.default_channel.client.llen(
+            app.conf.broker_transport_options.get("global_keyprefix", "") + app.conf.task_default_queue
+        )
+
+
+@pytest.fixture
+def celery_worker(_worker_thread):
+    """A real Celery worker, in a thread, consuming from the real Redis broker.
+
+    Tests using it must be marked ``django_db(transaction=True)``: the worker
+    has its own database connection and sees only committed rows. After the
+    test it waits for the worker to go idle, so no task still holds locks while
+    the test database is emptied (that would deadlock the flush).
+    """
+    import time
+
+    from celery.worker import state
+
+    app = _worker_thread
+    yield app
+    quiet, deadline = 0, time.monotonic() + 30
+    while quiet < 3 and time.monotonic() < deadline:
+        busy = state.active_requests or state.reserved_requests or _queue_length(app)
+        quiet = 0 if busy else quiet + 1
+        time.sleep(0.05)

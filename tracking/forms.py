@@ -60,10 +60,14 @@ class EntryForm(forms.Form):
         Activity counts are never carried over: they belong to their day."""
         initial: dict = {"date": date}
         snapshot = Snapshot.objects.filter(user=user, date=date).first()
-        if snapshot is None:
-            snapshot = cls.previous_snapshot(user, date)
         if snapshot:
             initial.update(cls.score_values(snapshot))
+        elif previous := cls.previous_snapshot(user, date):
+            initial.update(cls.score_values(previous))
+            if previous.has_pillars:
+                # A carried-over total would contradict the pillars as soon as one
+                # of them changes; left blank, it is their sum.
+                initial["ssi"] = ""
         activity = Activity.objects.filter(user=user, period_start=date, period_end=date).first()
         if activity:
             initial.update({name: getattr(activity, name) for name in rules.ACTIVITY_FIELDS})
