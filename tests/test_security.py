@@ -85,3 +85,14 @@ def test_health_reports_database_broker_and_worker(client):
     body = client.get(reverse("health")).json()
     assert body["checks"]["database"] == {"ok": True}
     assert set(body["checks"]) == {"database", "broker", "worker"}
+
+
+def test_the_repository_holds_no_private_keys_or_cloud_credentials():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True).stdout.split()
+    patterns = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|xox[bp]-[0-9A-Za-z-]{10,}")
+    leaks = [name for name in files if (root / name).is_file() and patterns.search((root / name).read_bytes())]
+    assert leaks == []
