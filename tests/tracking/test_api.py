@@ -254,6 +254,8 @@ def test_an_admin_reads_any_teams_aggregate(client, admin, east_days):
 @pytest.mark.django_db
 def test_unknown_paths_and_methods_answer_in_json(client, key):
     assert call(client, "get", "/nothing", key).json()["errors"][0]["message"] == "Not found."
+    assert call(Client(enforce_csrf_checks=True), "post", "/snapshot", key, {}).status_code == 404
+    assert call(client, "post", "/openapi.json").status_code == 405
     response = call(client, "delete", "/snapshots", key)
     assert response.status_code == 405
     assert response["Allow"] == "GET, POST"

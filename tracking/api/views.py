@@ -98,11 +98,17 @@ def api_view(*methods: str):
     return decorate
 
 
+@csrf_exempt
 def openapi(request):
+    # Public and read-only: no key, and no session state for CSRF to protect.
+    if request.method not in ("GET", "HEAD"):
+        return error(405, "Use GET here.", Allow="GET, HEAD")
     return JsonResponse(openapi_schema(request.build_absolute_uri("/api/v1")))
 
 
+@csrf_exempt
 def not_found(request, rest=""):
+    # Exempt so that a POST to a mistyped path gets this JSON 404, not an HTML CSRF page.
     return error(404, "Not found.")
 
 
