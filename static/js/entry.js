@@ -13,7 +13,9 @@
   }
 
   function mark(input) {
-    const changed = !same(input.value, input.dataset.last);
+    // A blank field is not a change: a blank SSI is the pillars' sum, which the
+    // form leaves blank on purpose when it carries the last log over.
+    const changed = input.value.trim() !== "" && !same(input.value, input.dataset.last);
     input.classList.toggle("changed", changed);
     input.title = changed ? "Last logged: " + (input.dataset.last || "blank") : "";
   }
