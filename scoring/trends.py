@@ -243,10 +243,12 @@ def _streak_arrays(cursor, users: list[int], since: dt.date) -> dict[str, list]:
     context: dict[int, list] = {u: [] for u in users}
     cursor.execute(
         """
-        SELECT d.user_id, d.date, d.ssi, d.log_streak, d.week_streak FROM scoring_userday d
-        WHERE d.user_id = ANY(%(users)s) AND d.date < %(since)s
-          AND (d.date >= %(week)s OR d.date = (SELECT MAX(e.date) FROM scoring_userday e
-                                               WHERE e.user_id = d.user_id AND e.date < %(since)s))
+        SELECT d.user_id, d.date, d.ssi, d.log_streak, d.week_streak
+        FROM unnest(%(users)s::bigint[]) AS u(id)
+        -- One backward index probe per person for their last day before `since`.
+        CROSS JOIN LATERAL (SELECT MAX(e.date) AS last FROM scoring_userday e
+                            WHERE e.user_id = u.id AND e.date < %(since)s) AS l
+        JOIN scoring_userday d ON d.user_id = u.id AND d.date < %(since)s AND d.date >= LEAST(%(week)s, l.last)
         ORDER BY d.user_id, d.date
         """,
         {"users": users, "since": since, "week": _monday(since) - dt.timedelta(days=7) if since > FIRST_WEEK else since},
