@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from celery import shared_task
 from django.db import transaction
@@ -38,7 +38,12 @@ def request_recompute(user_ids: Iterable[int], since: dt.date | None) -> None:
     Call it inside the transaction that changed their raw data: the request
     commits with the change, or not at all. After commit it goes to the broker.
     """
-    _request([RecomputeRequest(user_id=user_id, since=since) for user_id in sorted(set(user_ids))])
+    request_recomputes({user_id: since for user_id in user_ids})
+
+
+def request_recomputes(since_by_user: Mapping[int, dt.date | None]) -> None:
+    """The same, each person from their own date (an import, an undo)."""
+    _request([RecomputeRequest(user_id=u, since=since) for u, since in sorted(since_by_user.items())])
 
 
 def request_team_recompute(team_ids: Iterable[int], since: dt.date | None) -> None:

@@ -367,3 +367,30 @@ class NotificationLog(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.key} → {self.user_id}"
+
+
+class ImportChange(models.Model):
+    """A row an import overwrote, with the values it had before, so the import
+    can be undone exactly. Rows an import created need no entry: they still
+    carry the import as their provenance, and undoing it deletes them."""
+
+    class Kind(models.TextChoices):
+        SNAPSHOT = "snapshot", "Snapshot"
+        ACTIVITY = "activity", "Activity"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The row's key: a snapshot's date is both ends.
+    period_start = models.DateField()
+    period_end = models.DateField()
+    # The row as it was before the import (PostgreSQL's to_jsonb of it).
+    previous = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["snapshot", "activity"]), name="importchange_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} of user {self.user_id} {self.period_start}–{self.period_end} in import {self.job_id}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tracking import rules
+from tracking.importing.writer import lock_people
 from tracking.models import Activity, Snapshot, Source, User
 
 
@@ -27,6 +28,10 @@ def record_day(
     """
     from scoring.outbox import request_recompute
 
+    with connection.cursor() as cursor:
+        # Take turns with an import touching this person, so its counts and its
+        # undo log see this save either wholly before or wholly after.
+        lock_people(cursor, [user.pk])
     snapshot, created = Snapshot.objects.update_or_create(
         user=user,
         date=date,

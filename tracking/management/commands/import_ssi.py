@@ -1,0 +1,99 @@
+"""python manage.py import_ssi FILE [--dry-run] [--as-of YYYY-MM-DD] [--create-users] [--skip-invalid] [--json]
+
+Imports a per-day CSV file, a Sales Navigator usage report or LinkedIn's SSI
+JSON. Exit status: 0 when every row is valid and written (or would be, with
+--dry-run); 1 when rows are rejected (then nothing is written, unless
+--skip-invalid, which writes the valid rows); 2 when the file cannot be read or
+is not an SSI file, with the reason on one line of stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from tracking.importing import parser, writer
+from tracking.models import ImportJob
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{value}” is not a date (YYYY-MM-DD).") from None
+
+
+class Command(BaseCommand):
+    help = "Import SSI snapshots and activity from a CSV file or LinkedIn's SSI JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", metavar="FILE")
+        parser.add_argument("--dry-run", action="store_true", help="Check and count everything, write nothing.")
+        parser.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                            help="The date of a usage report's scores when its rows carry none.")
+        parser.add_argument("--create-users", action="store_true", help="Create people the file names who are not here.")
+        parser.add_argument("--skip-invalid", action="store_true", help="Write the valid rows even if some are rejected.")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print the report as JSON.")
+
+    def handle(self, *args, file, dry_run, as_of, create_users, skip_invalid, as_json, **options):
+        path = Path(file)
+        try:
+            stream = path.open("rb")
+        except OSError as error:
+            self._unreadable(f"Cannot read {file}: {error.strerror or error}.")
+        with stream:
+            job = None
+            if not dry_run:
+                job = ImportJob.objects.create(
+                    file_name=path.name[:255], status=ImportJob.Status.RUNNING,
+                    options={"as_of": as_of.isoformat() if as_of else None, "create_users": create_users,
+                             "skip_invalid": skip_invalid, "via": "command"},
+                )
+            try:
+                result = writer.import_file(
+                    stream, job=job, as_of=as_of, dry_run=dry_run, create_users=create_users,
+                    skip_invalid=skip_invalid,
+                )
+            except parser.ImportFileError as error:
+                self._unreadable(str(error))
+        if as_json:
+            self._print_json(result)
+        else:
+            self._print_summary(path.name, result, dry_run)
+        if result.rejected_lines:
+            sys.exit(1)
+
+    def _unreadable(self, reason: str):
+        self.stderr.write(reason)
+        sys.exit(2)
+
+    def _print_json(self, result: writer.ImportResult) -> None:
+        self.stdout.write(json.dumps(result.report(), ensure_ascii=False))
+        for warning in result.warnings:
+            self.stderr.write(f"Warning: {warning}")
+
+    def _print_summary(self, name: str, result: writer.ImportResult, dry_run: bool) -> None:
+        how = ", ".join(filter(None, (result.encoding, parser.DELIMITERS.get(result.delimiter or ""),
+                                      f"{result.date_order} dates" if result.date_order else None)))
+        self.stdout.write(f"{name}: {result.format.replace('_', ' ')} file ({how}), {result.rows} rows.")
+        counts = f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}"
+        if result.written:
+            self.stdout.write(f"Imported: {counts}.")
+        elif dry_run and (not result.rejected_lines or result.created + result.updated + result.unchanged):
+            self.stdout.write(f"Dry run, nothing written; it would have {counts}.")
+        else:
+            self.stdout.write("Nothing written: fix the rejected rows, or import with --skip-invalid.")
+        for warning in result.warnings:
+            self.stdout.write(f"Warning: {warning}")
+        if result.rejected_lines:
+            self.stdout.write(f"{result.rejected_lines} rows rejected:")
+            for rejection in result.rejected:
+                where = f"Line {rejection['line']}"
+                self.stdout.write(f"  {where}: {rejection['message']}")
+            if result.rejected_lines > len({r["line"] for r in result.rejected}):
+                self.stdout.write(f"  … the first {len(result.rejected)} problems are shown.")
