@@ -5,7 +5,7 @@ from django.urls import include, path
 from scoring import team_views
 from scoring import views as scoring_views
 from ssi_dashboard.health import health
-from tracking import settings_views, team_admin_views
+from tracking import import_views, settings_views, team_admin_views
 from tracking import views as tracking_views
 from tracking.forms import EmailAuthenticationForm
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/<int:person_id>/", scoring_views.person_dashboard, name="person-dashboard"),
     path("people/<int:person_id>/goal/", scoring_views.set_goal, name="set-goal"),
     path("people/<int:person_id>/notes/", scoring_views.add_annotation, name="add-annotation"),
+    path("people/<int:person_id>/data.csv", import_views.download_person, name="download-person"),
     path("entry/", tracking_views.entry, name="entry"),
     path("entry/linkedin/", tracking_views.parse_linkedin, name="entry-parse-linkedin"),
     path("settings/", settings_views.settings_page, name="settings"),
@@ -23,12 +24,18 @@ urlpatterns = [
     path("teams/", team_views.team_list, name="teams"),
     path("teams/manage/", team_admin_views.manage_teams, name="manage-teams"),
     path("teams/<slug:slug>/", team_views.team_page, name="team"),
+    path("teams/<slug:slug>/data.csv", import_views.download_team, name="download-team"),
     path("teams/<slug:slug>/settings/", team_admin_views.team_settings, name="team-settings"),
     path("teams/<slug:slug>/members/", team_admin_views.team_members, name="team-members"),
     path("teams/<slug:slug>/members/<int:membership_id>/role/", team_admin_views.set_role, name="team-member-role"),
     path("teams/<slug:slug>/members/<int:membership_id>/remove/", team_admin_views.remove_member,
          name="team-member-remove"),
     path("compare/", team_views.compare, name="compare"),
+    path("imports/", import_views.imports, name="imports"),
+    path("imports/upload/", import_views.upload, name="import-upload"),
+    path("imports/<int:job_id>/", import_views.job_page, name="import-job"),
+    path("imports/<int:job_id>/status/", import_views.job_status, name="import-status"),
+    path("imports/<int:job_id>/undo/", import_views.undo, name="import-undo"),
     path("organisation/", team_views.organisation, name="organisation"),
     path(
         "accounts/login/",

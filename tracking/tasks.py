@@ -2,6 +2,9 @@
 
 They run often (see CELERY_BEAT_SCHEDULE); whether an email is due is decided
 per person in their own time zone, and the sent-log makes repeats harmless.
+
+Import tasks take an import job's id and are one call into
+tracking.importing.jobs.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from tracking import notifications
+from tracking.importing import jobs
 
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_jitter": True, "max_retries": 3}
 
@@ -32,3 +36,15 @@ def send_alerts() -> int:
 @shared_task(**RETRY)
 def send_daily_reminders() -> int:
     return notifications.send_daily_reminders()
+
+
+# Imports are not retried automatically: a failed import says so on its page,
+# nothing of it was written, and the admin decides whether to run it again.
+@shared_task(acks_late=True)
+def run_import(job_id: int) -> None:
+    jobs.run(job_id)
+
+
+@shared_task(acks_late=True)
+def preview_import(job_id: int) -> None:
+    jobs.run_preview(job_id)

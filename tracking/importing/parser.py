@@ -192,7 +192,7 @@ def parse(
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
     if size > limit:
-        raise ImportFileError(_too_large(limit))
+        raise ImportFileError(too_large_message(limit))
     stream.seek(0)
     head = stream.read(_HEAD_BYTES)
     _refuse_non_text(head)
@@ -251,7 +251,7 @@ class _Borrowed(io.RawIOBase):
         return len(data)
 
 
-def _too_large(limit: int) -> str:
+def too_large_message(limit: int) -> str:
     return f"The file is larger than {limit / 1024 / 1024:g} MB, the most this server accepts."
 
 
@@ -264,6 +264,14 @@ _SIGNATURES = {
     b"GIF8": "an image",
 }
 _BOMS_UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def check_text(stream: BinaryIO) -> None:
+    """Refuse at once a file that is empty or not text (a workbook, a PDF, an
+    image, NUL bytes), from its first bytes, before a full parse is scheduled."""
+    stream.seek(0)
+    _refuse_non_text(stream.read(_HEAD_BYTES))
+    stream.seek(0)
 
 
 def _refuse_non_text(head: bytes) -> None:

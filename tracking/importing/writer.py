@@ -147,16 +147,18 @@ def write(
     create_users: bool = False,
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
+    sample: list[parser.Row] | None = None,
 ) -> ImportResult:
     """Store ``parsed``'s rows in one transaction. With rejected rows nothing is
     written unless ``skip_invalid``; a dry run does everything, counts included,
-    then rolls back. ``progress`` is called with a percentage now and then."""
+    then rolls back. ``progress`` is called with a percentage now and then;
+    ``sample``, when given, receives the first valid rows (for a preview)."""
     result = ImportResult(
         format=parsed.format, encoding=parsed.encoding, delimiter=parsed.delimiter, date_order=parsed.date_order
     )
     with transaction.atomic(), connection.cursor() as cursor:
         batch = _Batch(cursor, parsed, job)
-        batch.stage(progress)
+        batch.stage(progress, sample)
         if create_users:
             created_people = batch.create_people()
             if created_people:
@@ -208,6 +210,17 @@ def _tuple_getter(get, names: tuple[str, ...]):
     return getter if len(names) > 1 else (lambda obj: (getter(obj),))
 
 
+SAMPLE_ROWS = 10
+
+
+def _sampled(rows, sample: list, size: int = SAMPLE_ROWS):
+    """``rows``, passing the first ``size`` of them into ``sample`` on the way."""
+    for row in rows:
+        if len(sample) < size:
+            sample.append(row)
+        yield row
+
+
 class _Batch:
     """One import's staging table and the SQL run on it, inside the transaction."""
 
@@ -229,7 +242,7 @@ class _Batch:
 
     # -- staging -----------------------------------------------------------
 
-    def stage(self, progress: Callable[[int], None] | None) -> None:
+    def stage(self, progress: Callable[[int], None] | None, sample: list | None = None) -> None:
         value_columns = ", ".join(f"{c} {_COLUMN_TYPES[c]}" for c in (*self.scores, *self.counts))
         # Temporary tables are the session's: a previous import's in the same
         # session is gone at commit, but not inside a test's outer transaction.
@@ -251,9 +264,12 @@ class _Batch:
         no_counts = (None,) * len(self.counts)
         total = max(self.parsed.total_records, 1)
         step = max(total // 80, 1000)
+        rows = self.parsed.rows()
+        if sample is not None:
+            rows = _sampled(rows, sample)
         with self.cursor.copy(f"COPY import_staging ({columns}) FROM STDIN") as copy:
             write_row = copy.write_row
-            for staged, row in enumerate(self.parsed.rows(), 1):
+            for staged, row in enumerate(rows, 1):
                 scores, counts = row.scores, row.counts
                 write_row((
                     row.line, row.email, row.name, row.date, row.period_start, row.period_end, counts is not None,
