@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from tracking import linkedin_text, rules
 from tracking.forms import EntryForm, LinkedInPasteForm
+from tracking.importing import parser
 from tracking.recording import record_day
 
 
@@ -26,12 +28,15 @@ def entry(request):
     day = _date_or_today(request.POST.get("date", "") if request.method == "POST" else request.GET.get("date", ""), user)
     previous = EntryForm.previous_snapshot(user, day)
     last = EntryForm.score_values(previous) if previous else {}
-    if request.method == "POST" and "paste" in request.POST:
-        paste = LinkedInPasteForm(request.POST)
-        found = linkedin_text.parse(paste.cleaned_data["linkedin_text"]) if paste.is_valid() else {}
+    if request.method == "POST" and ("paste" in request.POST or "paste_file" in request.POST):
+        if "paste_file" in request.POST:
+            found, notice = _read_linkedin_file(request.FILES.get("linkedin_file"), user)
+        else:
+            paste = LinkedInPasteForm(request.POST)
+            found, notice = _read_paste(paste.cleaned_data["linkedin_text"] if paste.is_valid() else "", user)
         kept = {name: request.POST.get(name, "") for name in (*EntryForm.SCORE_FIELDS, *rules.ACTIVITY_FIELDS)}
-        form = EntryForm(initial={**kept, **found, "date": day}, user=user, last=last)
-        notice = _paste_notice(found)
+        # LinkedIn's JSON is today's: its date replaces the form's.
+        form = EntryForm(initial={**kept, "date": day, **found}, user=user, last=last)
     elif request.method == "POST":
         form = EntryForm(request.POST, user=user, last=last)
         if form.is_valid():
@@ -55,8 +60,47 @@ def parse_linkedin(request):
     paste = LinkedInPasteForm(request.POST)
     if not paste.is_valid():
         return JsonResponse({"values": {}, "message": paste.errors["linkedin_text"][0]}, status=400)
-    found = linkedin_text.parse(paste.cleaned_data["linkedin_text"])
-    return JsonResponse({"values": found, "message": _paste_notice(found)})
+    found, notice = _read_paste(paste.cleaned_data["linkedin_text"], request.user)
+    return JsonResponse({"values": found, "message": notice})
+
+
+def _read_paste(text: str, user) -> tuple[dict, str]:
+    """(form values, notice) from a paste: the raw JSON LinkedIn's SSI page
+    loads, or the page's text as copied from the browser."""
+    if text.lstrip()[:1] in ("{", "["):
+        return _read_linkedin_json(io.BytesIO(text.encode("utf-8")), user)
+    found = linkedin_text.parse(text)
+    return found, _paste_notice(found)
+
+
+def _read_linkedin_file(upload, user) -> tuple[dict, str]:
+    if upload is None:
+        return {}, "Choose the JSON file saved from LinkedIn's SSI page."
+    return _read_linkedin_json(upload, user)
+
+
+def _read_linkedin_json(stream, user) -> tuple[dict, str]:
+    """LinkedIn's SSI JSON read by the importer's parser, so the form gets the
+    values an import of the same data would store: today's, in the person's
+    time zone, with ranks and group averages."""
+    try:
+        parsed = parser.parse(stream, email=user.email, today=user.today())
+    except parser.ImportFileError as error:
+        return {}, str(error)
+    if parsed.format != parser.LINKEDIN_JSON:
+        return {}, "This is not LinkedIn's SSI data (JSON): import CSV files from the Import page."
+    rows = list(parsed.rows())
+    if not rows:
+        return {}, "LinkedIn's data cannot be used: " + " ".join(r["message"] for r in parsed.rejected)
+    row = rows[0]
+    found = {
+        name: rules.plain(value)
+        for name in EntryForm.SCORE_FIELDS
+        if (value := getattr(row.scores, name)) is not None
+    }
+    notice = _paste_notice(found)
+    found["date"] = row.date.isoformat()
+    return found, notice
 
 
 def _paste_notice(found: dict) -> str:
