@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Max
 
 from scoring.models import Annotation, UserDay
@@ -273,3 +275,34 @@ def annotation_effects(person: User) -> list[Effect]:
             after=None if then is None or end is None else end - then,
         ))
     return effects
+
+
+# --- What a person's dashboard was built from ----------------------------------
+
+# Each term pairs max(id) with count(*): besides catching deletions, it keeps
+# PostgreSQL from answering max(id) by walking the whole primary key backwards.
+_STAMP_SQL = """
+SELECT
+    (SELECT max(id)::text || '/' || count(*) FROM scoring_userday WHERE user_id = %(user)s),
+    (SELECT max(updated_at) FROM tracking_snapshot WHERE user_id = %(user)s),
+    (SELECT max(id)::text || '/' || count(*) FROM scoring_teammemberday WHERE user_id = %(user)s),
+    (SELECT string_agg(t.stamp, ',' ORDER BY m.team_id) FROM tracking_membership m, LATERAL (
+        SELECT max(id)::text || '/' || count(*) AS stamp FROM scoring_teamday d WHERE d.team_id = m.team_id
+    ) t WHERE m.user_id = %(user)s),
+    (SELECT max(id)::text || '/' || count(*) FROM scoring_goal WHERE user_id = %(user)s),
+    (SELECT max(id)::text || '/' || count(*) FROM scoring_annotation WHERE user_id = %(user)s),
+    (SELECT max(id)::text || '/' || count(*) FROM scoring_anomaly WHERE user_id = %(user)s)
+"""
+
+
+def data_stamp(person: User) -> str:
+    """A fingerprint of every row a person's dashboard reads, in one query.
+
+    Derived rows are deleted and re-inserted by each recompute (new ids), so any
+    change to this person's days, their teams' days, goals, notes or anomalies
+    gives a new stamp: a dashboard cached under the old one is never shown again.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_STAMP_SQL, {"user": person.pk})
+        parts = ":".join("" if value is None else str(value) for value in cursor.fetchone())
+    return hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()

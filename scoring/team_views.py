@@ -8,10 +8,12 @@ managers and admins get everything, member by member.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -28,6 +30,8 @@ from tracking.access import (
 from tracking.models import Membership, Team
 
 ALIGN = {"calendar": "Calendar dates", "start": "Days since start"}
+# A bound on any staleness the team stamp cannot see (a member renamed).
+TEAM_CACHE_SECONDS = 600
 COMPARE_MIN, COMPARE_MAX = 2, 6
 
 
@@ -86,9 +90,8 @@ def team_list(request):
     return render(request, "teams/list.html", {"teams": visible})
 
 
-def _team_context(request, team: Team) -> dict:
+def _team_context(request, team: Team, is_manager: bool) -> dict:
     viewer = request.user
-    is_manager = manages_team(viewer, team)
     params = TeamParams.from_query(request.GET)
     today = viewer.today()
     start = summary.range_start(params.range, today)
@@ -169,7 +172,17 @@ def _team_context(request, team: Team) -> dict:
 @login_required
 def team_page(request, slug: str):
     team = get_team_for_viewer(request.user, slug)
-    context = _team_context(request, team)
+    # What the page shows depends on the viewer only through their role, so
+    # managers (and members) share one cached copy per query string, keyed by
+    # a fingerprint of the rows it reads: any change makes a new key.
+    query = urlencode(sorted((k, v) for k, values in request.GET.lists() for v in values))
+    is_manager = manages_team(request.user, team)
+    parts = f"{is_manager}:{request.user.today()}:{query}:{teams.team_stamp(team)}"
+    key = f"team:{team.pk}:{hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()}"
+    context = cache.get(key)
+    if context is None:
+        context = _team_context(request, team, is_manager)
+        cache.set(key, context, timeout=TEAM_CACHE_SECONDS)
     template = "teams/_panel.html" if request.htmx else "teams/team.html"
     response = render(request, template, context)
     # The same URL answers with a page or a fragment: caches must tell them apart.

@@ -16,6 +16,7 @@ the team page's query count is pinned by a test.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -440,3 +441,22 @@ def heatmap_cells(
         z.append(line)
     return weeks, names, z
 
+
+
+# Every term pairs max(id) with count(*) (see summary._STAMP_SQL). The last one
+# changes with any recompute anywhere: the page compares with the organisation.
+_TEAM_STAMP_SQL = """
+SELECT
+    (SELECT max(id)::text || '/' || count(*) FROM scoring_teamday WHERE team_id = %(team)s),
+    (SELECT string_agg(user_id::text || role, ',' ORDER BY user_id)
+        FROM tracking_membership WHERE team_id = %(team)s),
+    (SELECT max(id) FROM scoring_userday)
+"""
+
+
+def team_stamp(team: Team) -> str:
+    """A fingerprint of every row the team page reads, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TEAM_STAMP_SQL, {"team": team.pk})
+        parts = [team.name, str(team.leaderboard_visible), *map(str, cursor.fetchone())]
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()

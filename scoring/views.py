@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,18 +17,15 @@ from tracking.models import Team
 
 # Anomalies older than this are history, not news.
 ANOMALY_DAYS = 90
+# A bound on any staleness the data stamp cannot see (a team renamed).
+DASHBOARD_CACHE_SECONDS = 600
 
 
-def _render_dashboard(request, person, goal_form=None, note_form=None, status=200):
-    key = request.GET.get("range", summary.DEFAULT_RANGE)
-    if key not in summary.RANGES:
-        key = summary.DEFAULT_RANGE
-    today = person.today()
-    start = summary.range_start(key, today)
-    rows = summary.days_for(person, start)
+def _dashboard_data(person, key: str, today: dt.date) -> dict:
+    """Everything the dashboard shows of ``person`` for range ``key``, whoever looks."""
+    rows = summary.days_for(person, summary.range_start(key, today))
     latest = rows[-1] if rows else None
     headline = summary.headline(person)
-    managing = can_manage(request.user, person)
     goal = goals.current_goal(person)
     effects = summary.annotation_effects(person)
     notes = [(e.annotation.date, e.annotation.note) for e in effects
@@ -35,15 +33,10 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
     last_day = summary.days_for(person, headline.as_of)[-1] if headline else None
     anomalies = list(Anomaly.objects.filter(user=person, date__gte=today - dt.timedelta(days=ANOMALY_DAYS))
                      .order_by("-date", "kind"))
-    team_names = dict(Team.objects.values_list("pk", "name"))
-    context = {
-        "person": person,
-        "is_self": person.pk == request.user.pk,
-        "can_manage": managing,
+    team_names = dict(Team.objects.filter(pk__in={a.team_id for a in anomalies}).values_list("pk", "name"))
+    data = {
         "headline": headline,
         "pending": summary.has_pending_snapshots(person),
-        "range": key,
-        "ranges": summary.RANGE_LABELS,
         "rows": rows,
         "latest": latest,
         "slope": summary.slope_for(person) if headline else None,
@@ -54,18 +47,43 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
         "effects": effects,
         "anomalies": [(a, anomaly_detail_text(a, team_names)) for a in anomalies],
         "insights": insights.insights_for([person.pk]),
-        "min_weeks": insights.MIN_WEEKS,
-        "goal_form": goal_form or (GoalForm(today=today) if managing else None),
-        "note_form": note_form or (AnnotationForm(today=today, initial={"date": today}) if managing else None),
     }
     if rows:
         target = goal.target_ssi if goal else None
-        context["figures"] = {
+        data["figures"] = {
             "ssi": charts.with_marks(charts.ssi_figure(rows), notes, target),
             "pillars": charts.with_marks(charts.pillars_figure(rows), notes),
             "pillar_bars": charts.pillar_bars_figure(latest if latest["brand"] is not None else None),
             "ranks": charts.with_marks(charts.ranks_figure(rows), notes),
         }
+    return data
+
+
+def _render_dashboard(request, person, goal_form=None, note_form=None, status=200):
+    key = request.GET.get("range", summary.DEFAULT_RANGE)
+    if key not in summary.RANGES:
+        key = summary.DEFAULT_RANGE
+    today = person.today()
+    # The dashboard is a pure function of the rows the stamp fingerprints (and
+    # of the day): cached under it, a reload costs one query, and any change to
+    # those rows makes a new key.
+    cache_key = f"dashboard:{person.pk}:{key}:{today}:{summary.data_stamp(person)}"
+    data = cache.get(cache_key)
+    if data is None:
+        data = _dashboard_data(person, key, today)
+        cache.set(cache_key, data, timeout=DASHBOARD_CACHE_SECONDS)
+    managing = can_manage(request.user, person)
+    context = {
+        **data,
+        "person": person,
+        "is_self": person.pk == request.user.pk,
+        "can_manage": managing,
+        "range": key,
+        "ranges": summary.RANGE_LABELS,
+        "min_weeks": insights.MIN_WEEKS,
+        "goal_form": goal_form or (GoalForm(today=today) if managing else None),
+        "note_form": note_form or (AnnotationForm(today=today, initial={"date": today}) if managing else None),
+    }
     return render(request, "scoring/dashboard.html", context, status=status)
 
 

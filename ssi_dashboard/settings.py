@@ -194,6 +194,17 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = False
 USE_TZ = True
 
+# --- Cache ---------------------------------------------------------------------
+# Per process and bounded: it holds computed dashboards under keys that
+# fingerprint their source rows (scoring.summary.data_stamp), so each process
+# may keep its own copy without ever serving a stale one.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env.int("CACHE_MAX_ENTRIES", default=500)},
+    }
+}
+
 # --- Static files ------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

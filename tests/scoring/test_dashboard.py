@@ -107,3 +107,22 @@ def test_the_range_selector_limits_the_charts(client, sales, history):
     everything = _figures(client.get(reverse("dashboard"), {"range": "all"}).content.decode())
     assert short["ssi-chart-data"]["data"][0]["x"][0] == "2026-05-12"
     assert everything["ssi-chart-data"]["data"][0]["x"][0] == "2025-11-01"
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_a_recompute_note_or_goal_shows_at_once_despite_the_cache(client, sales, history, django_assert_num_queries):
+    from scoring.models import Annotation
+
+    client.force_login(sales)
+    client.get(reverse("dashboard"))
+    # A cached reload: the session, the user and the data stamp; nothing recomputed.
+    with django_assert_num_queries(3):
+        assert '<span class="value">64</span>' in client.get(reverse("dashboard")).content.decode()
+
+    sales.snapshots.filter(date=TODAY).update(ssi=70, brand=17.5, people=17.5, insights=17.5, relationships=17.5)
+    trends.recompute(sales.pk, TODAY)
+    assert '<span class="value">70</span><span class="label">SSI today</span>' in client.get(reverse("dashboard")).content.decode()
+
+    Annotation.objects.create(user=sales, date=TODAY, note="Profile rewrite", created_by=sales)
+    assert "Profile rewrite" in client.get(reverse("dashboard")).content.decode()
