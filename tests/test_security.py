@@ -96,3 +96,20 @@ def test_the_repository_holds_no_private_keys_or_cloud_credentials():
     patterns = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|xox[bp]-[0-9A-Za-z-]{10,}")
     leaks = [name for name in files if (root / name).is_file() and patterns.search((root / name).read_bytes())]
     assert leaks == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_no_exported_cell_starts_with_a_character_a_spreadsheet_would_run(sales, start):
+    import csv
+    import datetime as dt
+    import io
+
+    from tracking.importing import export
+
+    sales.name = f"{start}1+cmd|' /C calc'!A0"
+    sales.save()
+    snap(sales, dt.date(2026, 1, 5), 50)
+    (header, row) = list(csv.reader(io.StringIO("".join(export.iter_csv(user_ids=[sales.pk])))))
+    assert row[header.index("name")] == f"'{start}1+cmd|' /C calc'!A0"
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)

@@ -109,3 +109,40 @@ def test_the_main_pages_have_no_serious_accessibility_violations(page, live_serv
             if v["impact"] in ("serious", "critical")
         ]
         assert serious == [], path
+
+
+def test_the_dashboard_works_from_the_keyboard(page, live_server, people):
+    log_in(page, live_server, "sales@example.com")
+    page.wait_for_selector('[data-figure="ssi-chart-data"] svg.main-svg')
+    toggle = page.get_by_role("button", name="Show the data behind the charts")
+    table = page.locator("#data-table")
+    assert table.is_hidden()
+    # Tab from the range links to the toggle, then open it with Enter.
+    page.get_by_role("link", name="30 days").focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('data-toggle')") == "data-table":
+            break
+    else:
+        pytest.fail("the data-table toggle cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    assert table.is_visible()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert table.locator("tbody tr").count() == 4  # the four days logged
+    # A range link follows from the keyboard too.
+    page.get_by_role("link", name="1 year").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?range=365")
+
+
+def test_dark_mode_follows_the_system_setting(browser, live_server, people):
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    log_in(page, live_server, "sales@example.com")
+    page.wait_for_selector('[data-figure="ssi-chart-data"] svg.main-svg')
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    red, green, blue = (int(v) for v in background[background.index("(") + 1:-1].split(",")[:3])
+    assert red + green + blue < 150, background  # a dark page
+    tick = page.locator('[data-figure="ssi-chart-data"] .xtick text').first
+    assert tick.evaluate("el => getComputedStyle(el).fill") == "rgb(224, 227, 231)"  # light chart text
+    context.close()
