@@ -22,7 +22,9 @@ class UserDay(models.Model):
     when there is none.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (user, date) key serves every look-up by
+    # person, and one index fewer is cheaper to maintain on a bulk recompute.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     date = models.DateField()
     ssi = models.DecimalField(max_digits=6, decimal_places=3)
     brand = models.DecimalField(max_digits=5, decimal_places=3, null=True)
@@ -111,8 +113,10 @@ class TeamMemberDay(models.Model):
     value; alone in the team it is empty, since there is no one to compare with.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey("tracking.Team", on_delete=models.CASCADE, related_name="+")
+    # No indexes of their own: the unique (user, team, date) key and the
+    # (team, date) index serve look-ups by person and by team.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    team = models.ForeignKey("tracking.Team", on_delete=models.CASCADE, related_name="+", db_index=False)
     date = models.DateField()
     ssi = models.DecimalField(max_digits=6, decimal_places=3)
     rank = models.PositiveIntegerField()

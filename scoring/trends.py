@@ -14,7 +14,7 @@ leaves the same rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -37,46 +37,130 @@ TEAM_LOCK_NAMESPACE = 7_000_001
 PERSON_KINDS = (Anomaly.Kind.SSI_DROP, Anomaly.Kind.RANK_SLIP, Anomaly.Kind.NOT_REPORTING)
 TEAM_KINDS = (Anomaly.Kind.PILLAR_BELOW_P25,)
 
-_DELTA = """
-    s.ssi - (
-        SELECT p.ssi FROM tracking_snapshot p
-        WHERE p.user_id = s.user_id AND p.date BETWEEN s.date - {far} AND s.date - {near}
-        ORDER BY p.date DESC LIMIT 1
+
+# The Monday of a date's week, in integer arithmetic (1 January of year 1 was a Monday).
+_MONDAY = "{d} - ({d} - DATE '0001-01-01') %% 7"
+
+def _sync(table: str, keys: tuple[str, ...], values: tuple[str, ...], source: str, scope: str,
+          *, rewrite: bool = False) -> str:
+    """Data-modifying CTEs that make ``table``'s rows within ``scope`` equal to the
+    rows of CTE ``source``: stored rows are updated in place, missing ones
+    inserted and vanished ones deleted.
+
+    Updating keeps each row's key, whose foreign keys PostgreSQL then does not
+    check again: on a bulk recompute those checks, one per inserted row, cost
+    more than computing the rows. An updated row still gets a new id, as a
+    re-inserted one would, since cached pages are keyed by max(id) and count
+    (summary.data_stamp). Rows that come out as they were stored are left alone,
+    unless ``rewrite``.
+    """
+    on = " AND ".join(f"t.{k} = n.{k}" for k in keys)
+    differs = "" if rewrite else (
+        f" AND ROW({', '.join(f't.{v}' for v in values)}) IS DISTINCT FROM ROW({', '.join(f'n.{v}' for v in values)})"
     )
-"""
+    return f"""
+{table}_changed AS (
+    UPDATE {table} t
+    SET id = nextval(pg_get_serial_sequence('{table}', 'id')), {", ".join(f"{v} = n.{v}" for v in values)}
+    FROM {source} n
+    WHERE {on}{differs}
+), {table}_gone AS (
+    DELETE FROM {table} t WHERE {scope} AND NOT EXISTS (SELECT FROM {source} n WHERE {on})
+), {table}_added AS (
+    INSERT INTO {table} ({", ".join(keys + values)})
+    SELECT {", ".join(f"n.{c}" for c in keys + values)} FROM {source} n
+    WHERE NOT EXISTS (SELECT FROM {table} t WHERE {on})
+)"""
 
-_SHARES = ",\n".join(f"ROUND(s.{p} / NULLIF(s.ssi, 0), 6)" for p in ("brand", "people", "insights", "relationships"))
-_HEADROOM = ",\n".join(f"25 - s.{p}" for p in ("brand", "people", "insights", "relationships"))
 
-RECOMPUTE_SQL = f"""
-INSERT INTO scoring_userday (
-    user_id, date, ssi, brand, people, insights, relationships,
-    industry_rank, network_rank, avg7, avg30, delta7, delta30, delta90,
-    brand_share, people_share, insights_share, relationships_share,
-    brand_headroom, people_headroom, insights_headroom, relationships_headroom,
-    log_streak, week_streak
+_USERDAY_VALUES = (
+    "ssi", "brand", "people", "insights", "relationships", "industry_rank", "network_rank",
+    "avg7", "avg30", "delta7", "delta30", "delta90",
+    "brand_share", "people_share", "insights_share", "relationships_share",
+    "brand_headroom", "people_headroom", "insights_headroom", "relationships_headroom",
+    "log_streak", "week_streak",
 )
-SELECT computed.*, st.log_streak, st.week_streak FROM (
+_SHARES = ",\n".join(
+    f"ROUND(o.{p} / NULLIF(o.ssi, 0), 6) AS {p}_share" for p in ("brand", "people", "insights", "relationships")
+)
+_HEADROOM = ",\n".join(f"25 - o.{p} AS {p}_headroom" for p in ("brand", "people", "insights", "relationships"))
+
+
+# One pass over each person's ordered snapshots from `since` - 93 days on, for all
+# the people at once: RANGE windows give the means; the as-of deltas are the last
+# value in a frame [d-N-3, d-N] (empty frame: no value, never a guess). Streaks are
+# gaps and islands: a run of logged days starts where the day before is missing,
+# and a run of improved weeks restarts at a week that did not beat the one before
+# (or had none), so a week's streak is the number of weeks since that restart.
+# Where a run began before `since`, it continues from the stored row just before
+# `since`, which a recompute from `since` never changes.
+RECOMPUTE_SQL = f"""
+WITH seed AS (
+    SELECT u.id AS user_id,
+        (SELECT e.log_streak FROM scoring_userday e
+         WHERE e.user_id = u.id AND e.date = %(since)s::date - 1) AS log_seed,
+        (SELECT e.week_streak FROM scoring_userday e
+         WHERE e.user_id = u.id AND e.date BETWEEN %(week)s::date - 7 AND %(week)s::date - 1
+         ORDER BY e.date DESC LIMIT 1) AS week_seed
+    FROM unnest(%(users)s::bigint[]) AS u(id)
+), obs AS MATERIALIZED (
+    SELECT ordered.*,
+        MAX(CASE WHEN previous IS DISTINCT FROM date - 1 THEN date END)
+            OVER (PARTITION BY user_id ORDER BY date ROWS UNBOUNDED PRECEDING) AS run_start
+    FROM (
+        SELECT s.user_id, s.date, s.ssi, s.brand, s.people, s.insights, s.relationships,
+            s.industry_rank, s.network_rank, {_MONDAY.format(d="s.date")} AS week,
+            AVG(s.ssi) OVER w7 AS avg7,
+            AVG(s.ssi) OVER w30 AS avg30,
+            s.ssi - LAST_VALUE(s.ssi) OVER back7 AS delta7,
+            s.ssi - LAST_VALUE(s.ssi) OVER back30 AS delta30,
+            s.ssi - LAST_VALUE(s.ssi) OVER back90 AS delta90,
+            LAG(s.date) OVER w AS previous,
+            LEAD(s.date) OVER w AS next_date
+        FROM tracking_snapshot s
+        WHERE s.user_id = ANY(%(users)s) AND s.date >= %(since)s::date - {LOOKBACK_DAYS}
+        WINDOW
+            w AS (PARTITION BY s.user_id ORDER BY s.date),
+            w7 AS (w RANGE BETWEEN INTERVAL '6 days' PRECEDING AND CURRENT ROW),
+            w30 AS (w RANGE BETWEEN INTERVAL '29 days' PRECEDING AND CURRENT ROW),
+            back7 AS (w RANGE BETWEEN INTERVAL '10 days' PRECEDING AND INTERVAL '7 days' PRECEDING),
+            back30 AS (w RANGE BETWEEN INTERVAL '33 days' PRECEDING AND INTERVAL '30 days' PRECEDING),
+            back90 AS (w RANGE BETWEEN INTERVAL '93 days' PRECEDING AND INTERVAL '90 days' PRECEDING)
+    ) AS ordered
+), weeks AS (
+    -- Each week's last observation, from the week before `since`'s on.
+    SELECT ends.*,
+        MAX(CASE WHEN previous_week IS DISTINCT FROM week - 7 OR ssi <= previous_ssi THEN week END)
+            OVER (PARTITION BY user_id ORDER BY week ROWS UNBOUNDED PRECEDING) AS restart
+    FROM (
+        SELECT o.user_id, o.week, o.ssi,
+            LAG(o.week) OVER wk AS previous_week, LAG(o.ssi) OVER wk AS previous_ssi
+        FROM obs o
+        WHERE (o.next_date IS NULL OR o.next_date >= o.week + 7) AND o.week >= %(week)s::date - 7
+        WINDOW wk AS (PARTITION BY o.user_id ORDER BY o.week)
+    ) AS ends
+), week_streaks AS (
+    SELECT w.user_id, w.week, w.ssi,
+        (w.week - w.restart) / 7
+            + CASE WHEN w.restart = %(week)s::date - 7 THEN COALESCE(seed.week_seed, 0) ELSE 0 END AS streak
+    FROM weeks w JOIN seed ON seed.user_id = w.user_id
+)
+, computed AS MATERIALIZED (
     SELECT
-        s.user_id, s.date, s.ssi, s.brand, s.people, s.insights, s.relationships,
-        s.industry_rank, s.network_rank,
-        AVG(s.ssi) OVER w7,
-        AVG(s.ssi) OVER w30,
-        {_DELTA.format(far=10, near=7)},
-        {_DELTA.format(far=33, near=30)},
-        {_DELTA.format(far=93, near=90)},
+        o.user_id, o.date, o.ssi, o.brand, o.people, o.insights, o.relationships,
+        o.industry_rank, o.network_rank, o.avg7, o.avg30, o.delta7, o.delta30, o.delta90,
         {_SHARES},
-        {_HEADROOM}
-    FROM tracking_snapshot s
-    WHERE s.user_id = ANY(%(users)s) AND s.date >= %(since)s::date - {LOOKBACK_DAYS}
-    WINDOW
-        w7 AS (PARTITION BY s.user_id ORDER BY s.date RANGE BETWEEN INTERVAL '6 days' PRECEDING AND CURRENT ROW),
-        w30 AS (PARTITION BY s.user_id ORDER BY s.date RANGE BETWEEN INTERVAL '29 days' PRECEDING AND CURRENT ROW)
-) AS computed
-JOIN unnest(%(s_users)s::bigint[], %(s_dates)s::date[], %(s_log)s::int[], %(s_week)s::int[])
-    AS st(user_id, date, log_streak, week_streak)
-    ON st.user_id = computed.user_id AND st.date = computed.date
-WHERE computed.date >= %(since)s
+        {_HEADROOM},
+        o.date - GREATEST(o.run_start, %(since)s::date) + 1
+            + CASE WHEN o.run_start < %(since)s THEN COALESCE(seed.log_seed, 0) ELSE 0 END AS log_streak,
+        CASE WHEN o.ssi > before.ssi THEN before.streak + 1 ELSE 0 END AS week_streak
+    FROM obs o
+    JOIN seed ON seed.user_id = o.user_id
+    LEFT JOIN week_streaks before ON before.user_id = o.user_id AND before.week = o.week - 7
+    WHERE o.date >= %(since)s
+), {_sync("scoring_userday", ("user_id", "date"), _USERDAY_VALUES, "computed",
+          "t.user_id = ANY(%(users)s) AND t.date >= %(since)s", rewrite=True)}
+SELECT COUNT(*) FROM computed
 """
 
 # Person-level anomalies, rewritten from `since` on. Each fires on the first day
@@ -86,15 +170,17 @@ WHERE computed.date >= %(since)s
 PERSON_ANOMALY_SQL = f"""
 WITH obs AS (
     SELECT s.user_id, s.date, s.ssi, s.industry_rank, s.network_rank,
-        MAX(s.ssi) OVER (PARTITION BY s.user_id ORDER BY s.date
-                         RANGE BETWEEN INTERVAL '7 days' PRECEDING AND INTERVAL '1 day' PRECEDING) AS peak7,
-        LEAD(s.date) OVER (PARTITION BY s.user_id ORDER BY s.date) AS next_date,
-        (SELECT p.industry_rank FROM tracking_snapshot p WHERE p.user_id = s.user_id
-            AND p.date BETWEEN s.date - 10 AND s.date - 7 ORDER BY p.date DESC LIMIT 1) AS industry_before,
-        (SELECT p.network_rank FROM tracking_snapshot p WHERE p.user_id = s.user_id
-            AND p.date BETWEEN s.date - 10 AND s.date - 7 ORDER BY p.date DESC LIMIT 1) AS network_before
+        MAX(s.ssi) OVER peak AS peak7,
+        LEAD(s.date) OVER w AS next_date,
+        -- The ranks on the latest observation in [d-10, d-7].
+        LAST_VALUE(s.industry_rank) OVER back7 AS industry_before,
+        LAST_VALUE(s.network_rank) OVER back7 AS network_before
     FROM tracking_snapshot s
     WHERE s.user_id = ANY(%(users)s) AND s.date >= %(since)s::date - 30
+    WINDOW
+        w AS (PARTITION BY s.user_id ORDER BY s.date),
+        peak AS (w RANGE BETWEEN INTERVAL '7 days' PRECEDING AND INTERVAL '1 day' PRECEDING),
+        back7 AS (w RANGE BETWEEN INTERVAL '10 days' PRECEDING AND INTERVAL '7 days' PRECEDING)
 ), flagged AS (
     SELECT obs.*,
         peak7 - ssi >= {SSI_DROP_POINTS} AS dropped,
@@ -136,58 +222,88 @@ ON CONFLICT (user_id, kind, date) DO UPDATE SET team_id = EXCLUDED.team_id, deta
 """
 
 # One team, every calendar day from `start` to `end`. Each member counts with
-# their latest snapshot no older than 7 days. One statement fills the team's days
-# and each member's standing on the days they logged, from the same rows (a
-# data-modifying CTE runs whether or not the main query reads it).
+# their latest snapshot no older than 7 days: a snapshot holds from its date until
+# the member's next one, or for 8 days (its date and the 7 after), whichever
+# comes first, so each snapshot expands to the days it holds instead of a look-up
+# per member per day. One statement fills the team's days and each member's
+# standing on the days they logged, from the same rows (a data-modifying CTE runs
+# whether or not the main query reads it).
+_PILLARS = ("brand", "people", "insights", "relationships")
+_METRICS = ("ssi", *_PILLARS)
+# Per day and metric: how many report, mean, min, max and the quartiles (one
+# sort per metric for all three).
+_DAILY = ",\n".join(
+    f"COUNT(c.{m}) AS {m}_n, AVG(c.{m}) AS {m}_mean, MIN(c.{m}) AS {m}_min, MAX(c.{m}) AS {m}_max, "
+    f"PERCENTILE_CONT(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY c.{m}) AS {m}_q"
+    for m in _METRICS
+)
+_METRIC_ROWS = ", ".join(f"('{m}', a.{m}_n, a.{m}_mean, a.{m}_q, a.{m}_min, a.{m}_max)" for m in _METRICS)
+
 TEAM_SQL = f"""
 WITH members AS (
     SELECT user_id FROM tracking_membership WHERE team_id = %(team)s AND role = 'member'
-), days AS (
-    SELECT d::date AS date FROM generate_series(%(start)s::date, %(end)s::date, INTERVAL '1 day') AS d
+), held AS (
+    SELECT s.user_id, s.date, s.ssi, s.brand, s.people, s.insights, s.relationships,
+        LEAST(LEAD(s.date) OVER (PARTITION BY s.user_id ORDER BY s.date), s.date + {REPORTING_DAYS + 1}) AS until
+    FROM tracking_snapshot s JOIN members m ON m.user_id = s.user_id
+    WHERE s.date >= %(start)s::date - {REPORTING_DAYS} AND s.date <= %(end)s
 ), current AS MATERIALIZED (
-    SELECT days.date, m.user_id, s.date AS seen, s.ssi, s.brand, s.people, s.insights, s.relationships
-    FROM days CROSS JOIN members m
-    LEFT JOIN LATERAL (
-        SELECT p.date, p.ssi, p.brand, p.people, p.insights, p.relationships FROM tracking_snapshot p
-        WHERE p.user_id = m.user_id AND p.date BETWEEN days.date - {REPORTING_DAYS} AND days.date
-        ORDER BY p.date DESC LIMIT 1
-    ) s ON true
-), team_days AS (
-    INSERT INTO scoring_teamday (team_id, date, metric, members, reporting, mean, median, p25, p75, min, max)
-    SELECT %(team)s, c.date, v.metric, COUNT(*), COUNT(v.value),
-        ROUND(AVG(v.value), 6),
-        ROUND((PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY v.value))::numeric, 6),
-        ROUND((PERCENTILE_CONT(0.25) WITHIN GROUP (ORDER BY v.value))::numeric, 6),
-        ROUND((PERCENTILE_CONT(0.75) WITHIN GROUP (ORDER BY v.value))::numeric, 6),
-        MIN(v.value), MAX(v.value)
-    FROM current c
-    CROSS JOIN LATERAL (VALUES ('ssi', c.ssi), ('brand', c.brand), ('people', c.people),
-                               ('insights', c.insights), ('relationships', c.relationships)) AS v(metric, value)
-    GROUP BY c.date, v.metric
-), standing AS (
-    SELECT c.user_id, c.date, c.seen, c.ssi,
-        RANK() OVER (PARTITION BY c.date ORDER BY c.ssi DESC) AS rank,
-        COUNT(*) OVER (PARTITION BY c.date) AS reporting,
-        PERCENT_RANK() OVER (PARTITION BY c.date ORDER BY c.ssi) AS pr
-    FROM current c WHERE c.ssi IS NOT NULL
-)
-INSERT INTO scoring_teammemberday (user_id, team_id, date, ssi, rank, reporting, percentile)
-SELECT user_id, %(team)s, date, ssi, rank, reporting,
-    CASE WHEN reporting > 1 THEN ROUND((pr * 100)::numeric, 6) END
-FROM standing WHERE seen = date
+    SELECT h.date + n AS date, h.user_id, h.date AS seen, h.ssi, h.brand, h.people, h.insights, h.relationships
+    FROM held h
+    CROSS JOIN LATERAL generate_series(
+        GREATEST(%(start)s::date - h.date, 0), LEAST(h.until - 1, %(end)s::date) - h.date) AS n
+), daily AS (
+    SELECT c.date,
+        {_DAILY}
+    FROM current c GROUP BY c.date
+), team_days AS MATERIALIZED (
+    SELECT %(team)s::bigint AS team_id, d.date, v.metric, (SELECT COUNT(*) FROM members) AS members,
+        COALESCE(v.n, 0) AS reporting, ROUND(v.mean, 6) AS mean, ROUND(v.q[2]::numeric, 6) AS median,
+        ROUND(v.q[1]::numeric, 6) AS p25, ROUND(v.q[3]::numeric, 6) AS p75, v.min, v.max
+    FROM generate_series(0, %(end)s::date - %(start)s::date) AS day(n)
+    CROSS JOIN LATERAL (SELECT %(start)s::date + day.n AS date) AS d
+    LEFT JOIN daily a ON a.date = d.date
+    CROSS JOIN LATERAL (VALUES {_METRIC_ROWS}) AS v(metric, n, mean, q, min, max)
+), standing AS MATERIALIZED (
+    SELECT user_id, %(team)s::bigint AS team_id, date, ssi, rank, reporting,
+        CASE WHEN reporting > 1 THEN ROUND((pr * 100)::numeric, 6) END AS percentile
+    FROM (
+        SELECT c.user_id, c.date, c.seen, c.ssi,
+            RANK() OVER (PARTITION BY c.date ORDER BY c.ssi DESC) AS rank,
+            COUNT(*) OVER (PARTITION BY c.date) AS reporting,
+            PERCENT_RANK() OVER (PARTITION BY c.date ORDER BY c.ssi) AS pr
+        FROM current c
+    ) AS ranked
+    WHERE seen = date
+), {_sync("scoring_teamday", ("team_id", "metric", "date"),
+          ("members", "reporting", "mean", "median", "p25", "p75", "min", "max"), "team_days",
+          "t.team_id = %(team)s AND t.date >= %(since)s")},
+{_sync("scoring_teammemberday", ("user_id", "team_id", "date"), ("ssi", "rank", "reporting", "percentile"),
+       "standing", "t.team_id = %(team)s AND t.date >= %(since)s")}
+SELECT 1
 """
 
 # A member's pillar newly below the 25th percentile of one of their teams, on a
 # day they logged (not again while it stays below: see PERSON_ANOMALY_SQL).
 PILLAR_ANOMALY_SQL = f"""
-WITH below AS (
-    SELECT s.user_id, s.date, m.team_id, v.pillar, v.value, td.p25
+WITH mine AS (
+    SELECT m.user_id, m.team_id FROM tracking_membership m WHERE m.user_id = ANY(%(users)s) AND m.role = 'member'
+), quartile AS (
+    -- Each of these teams' days with its four pillar p25s side by side: one hash
+    -- join with the snapshots instead of an index probe per snapshot and pillar.
+    SELECT td.team_id, td.date,
+        {", ".join(f"MAX(td.p25) FILTER (WHERE td.metric = '{p}') AS {p}" for p in _PILLARS)}
+    FROM scoring_teamday td
+    WHERE td.team_id IN (SELECT team_id FROM mine) AND td.date >= %(since)s::date - {REPORTING_DAYS}
+        AND td.metric <> 'ssi'
+    GROUP BY td.team_id, td.date
+), below AS (
+    SELECT s.user_id, s.date, mine.team_id, v.pillar, v.value, v.p25
     FROM tracking_snapshot s
-    JOIN tracking_membership m ON m.user_id = s.user_id AND m.role = 'member'
-    CROSS JOIN LATERAL (VALUES ('brand', s.brand), ('people', s.people),
-                               ('insights', s.insights), ('relationships', s.relationships)) AS v(pillar, value)
-    JOIN scoring_teamday td ON td.team_id = m.team_id AND td.date = s.date AND td.metric = v.pillar
-    WHERE s.user_id = ANY(%(users)s) AND s.date >= %(since)s::date - {REPORTING_DAYS} AND v.value < td.p25
+    JOIN mine ON mine.user_id = s.user_id
+    JOIN quartile q ON q.team_id = mine.team_id AND q.date = s.date
+    CROSS JOIN LATERAL (VALUES {", ".join(f"('{p}', s.{p}, q.{p})" for p in _PILLARS)}) AS v(pillar, value, p25)
+    WHERE s.user_id = ANY(%(users)s) AND s.date >= %(since)s::date - {REPORTING_DAYS} AND v.value < v.p25
 ), fresh AS (
     -- The previous day below, for the same team and pillar, is the latest one:
     -- none within the 7 days before means this one is new.
@@ -207,74 +323,22 @@ ON CONFLICT (user_id, kind, date) DO UPDATE SET team_id = EXCLUDED.team_id, deta
 """
 
 
-# Before this, "the week before since" has no calendar date to name.
-FIRST_WEEK = dt.date(1, 1, 15)
-
-
 def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def streaks(context: Sequence[tuple], rows: Sequence[tuple]) -> list[tuple[int, int]]:
-    """(log_streak, week_streak) for each of one person's ``rows`` (date, ssi), in
-    date order, continuing from ``context``: their stored (date, ssi, log_streak,
-    week_streak) rows just before the first of ``rows``, in date order.
-
-    A week's streak is 1 + the previous week's streak (as of its last
-    observation) when the day beats that last observation, else 0.
-    """
-    week_last: dict[dt.date, tuple] = {}
-    previous_date, previous_log = None, 0
-    for date, ssi, log, week in context:
-        week_last[_monday(date)] = (ssi, week)
-        previous_date, previous_log = date, log
-    out = []
-    for date, ssi in rows:
-        log = previous_log + 1 if previous_date == date - dt.timedelta(days=1) else 1
-        before = week_last.get(_monday(date) - dt.timedelta(days=7))
-        week = before[1] + 1 if before is not None and ssi > before[0] else 0
-        week_last[_monday(date)] = (ssi, week)
-        previous_date, previous_log = date, log
-        out.append((log, week))
-    return out
+def _tune(cursor) -> None:
+    """For the rest of the transaction: no JIT compilation (row estimates over
+    arrays of ids and CTEs are far off, and PostgreSQL then spends longer
+    compiling than running), and room for a batch's sorts in memory."""
+    cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
 
 
-def _streak_arrays(cursor, users: list[int], since: dt.date) -> dict[str, list]:
-    context: dict[int, list] = {u: [] for u in users}
-    cursor.execute(
-        """
-        SELECT d.user_id, d.date, d.ssi, d.log_streak, d.week_streak
-        FROM unnest(%(users)s::bigint[]) AS u(id)
-        -- One backward index probe per person for their last day before `since`.
-        CROSS JOIN LATERAL (SELECT MAX(e.date) AS last FROM scoring_userday e
-                            WHERE e.user_id = u.id AND e.date < %(since)s) AS l
-        JOIN scoring_userday d ON d.user_id = u.id AND d.date < %(since)s AND d.date >= LEAST(%(week)s, l.last)
-        ORDER BY d.user_id, d.date
-        """,
-        {"users": users, "since": since, "week": _monday(since) - dt.timedelta(days=7) if since > FIRST_WEEK else since},
-    )
-    for user_id, date, ssi, log, week in cursor.fetchall():
-        context[user_id].append((date, ssi, log, week))
-    cursor.execute(
-        "SELECT user_id, date, ssi FROM tracking_snapshot WHERE user_id = ANY(%s) AND date >= %s ORDER BY user_id, date",
-        [users, since],
-    )
-    fetched = cursor.fetchall()
-    out: dict[str, list] = {"s_users": [], "s_dates": [], "s_log": [], "s_week": []}
-    start = 0
-    while start < len(fetched):
-        user_id = fetched[start][0]
-        end = start
-        while end < len(fetched) and fetched[end][0] == user_id:
-            end += 1
-        rows = [(r[1], r[2]) for r in fetched[start:end]]
-        for (date, _), (log, week) in zip(rows, streaks(context[user_id], rows), strict=True):
-            out["s_users"].append(user_id)
-            out["s_dates"].append(date)
-            out["s_log"].append(log)
-            out["s_week"].append(week)
-        start = end
-    return out
+def _lock_people(cursor, users: list[int]) -> None:
+    """Concurrent recomputes of one person take turns instead of racing on the
+    unique (user, date) key; one statement takes the locks in id order (the
+    array's), so two batches never deadlock."""
+    cursor.execute("SELECT COUNT(pg_advisory_xact_lock(u)) FROM unnest(%s::bigint[]) AS u", [users])
 
 
 def recompute_people(user_ids: Iterable[int], since: dt.date | None = None) -> int:
@@ -287,14 +351,10 @@ def recompute_people(user_ids: Iterable[int], since: dt.date | None = None) -> i
         return 0
     todays = {u.pk: u.today() for u in User.objects.filter(pk__in=users).only("pk", "time_zone")}
     with transaction.atomic(), connection.cursor() as cursor:
-        # Concurrent recomputes of one person take turns instead of racing on the
-        # unique (user, date) key; ids in order so two batches never deadlock.
-        for user_id in users:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [user_id])
-        params = {"users": users, "since": since, **_streak_arrays(cursor, users, since)}
-        cursor.execute("DELETE FROM scoring_userday WHERE user_id = ANY(%s) AND date >= %s", [users, since])
-        cursor.execute(RECOMPUTE_SQL, params)
-        written = cursor.rowcount
+        _lock_people(cursor, users)
+        _tune(cursor)
+        cursor.execute(RECOMPUTE_SQL, {"users": users, "since": since, "week": _monday(since)})
+        written = cursor.fetchone()[0]
         cursor.execute(
             "DELETE FROM scoring_anomaly WHERE user_id = ANY(%s) AND date >= %s AND kind = ANY(%s)",
             [users, since, list(PERSON_KINDS)],
@@ -348,24 +408,28 @@ def recompute_team(team_id: int, since: dt.date | None = None) -> int:
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TEAM_LOCK_NAMESPACE, team_id])
+        _tune(cursor)
         cursor.execute(
             """
-            SELECT MIN(s.date), MAX(s.date) FROM tracking_snapshot s
-            JOIN tracking_membership m ON m.user_id = s.user_id AND m.team_id = %s AND m.role = 'member'
+            SELECT MIN(s.first), MAX(s.last) FROM tracking_membership m
+            -- Two index probes per member rather than a scan of their history.
+            CROSS JOIN LATERAL (SELECT MIN(p.date) AS first, MAX(p.date) AS last
+                                FROM tracking_snapshot p WHERE p.user_id = m.user_id) AS s
+            WHERE m.team_id = %s AND m.role = 'member'
             """,
             [team_id],
         )
         first, last = cursor.fetchone()
         since_day = since or dt.date.min
-        cursor.execute("DELETE FROM scoring_teamday WHERE team_id = %s AND date >= %s", [team_id, since_day])
-        cursor.execute("DELETE FROM scoring_teammemberday WHERE team_id = %s AND date >= %s", [team_id, since_day])
         written = 0
-        if first is not None:
-            start = max(first, since_day)
-            end = max(last, timezone.localdate())
-            if start <= end:
-                cursor.execute(TEAM_SQL, {"team": team_id, "start": start, "end": end})
-                written = (end - start).days + 1
+        start = max(first, since_day) if first is not None else None
+        end = max(last, timezone.localdate()) if last is not None else None
+        if start is not None and start <= end:
+            cursor.execute(TEAM_SQL, {"team": team_id, "since": since_day, "start": start, "end": end})
+            written = (end - start).days + 1
+        else:
+            cursor.execute("DELETE FROM scoring_teamday WHERE team_id = %s AND date >= %s", [team_id, since_day])
+            cursor.execute("DELETE FROM scoring_teammemberday WHERE team_id = %s AND date >= %s", [team_id, since_day])
         # Pillar anomalies of everyone this team touches: its members, and anyone
         # whose stored anomaly still names it (someone who just left).
         cursor.execute(
