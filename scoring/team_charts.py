@@ -79,6 +79,21 @@ def _person_line(name: str, points: Sequence[tuple], step: int, color: str, widt
     }
 
 
+def _band_traces(xs, p25, p75, median, band_name: str, median_name: str) -> list[dict]:
+    """A median line over a shaded p25–p75 band (the band fills up to p75 from p25)."""
+    return [
+        {"type": "scatter", "mode": "lines", "x": xs, "y": p25, "name": "25th percentile",
+         "line": {"width": 0}, "connectgaps": False, "showlegend": False,
+         "hovertemplate": "p25 %{y:.1f}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "x": xs, "y": p75, "name": band_name,
+         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND_FILL, "connectgaps": False,
+         "hovertemplate": "p75 %{y:.1f}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "x": xs, "y": median, "name": median_name,
+         "line": {"color": TEAM_COLOUR, "width": 3}, "connectgaps": False,
+         "hovertemplate": "median %{y:.1f}<extra></extra>"},
+    ]
+
+
 def team_band_figure(
     band: Sequence[BandPoint],
     metric: str,
@@ -94,17 +109,7 @@ def team_band_figure(
     xs, p25 = gapped([(p.date, p.p25) for p in band], step)
     _, p75 = gapped([(p.date, p.p75) for p in band], step)
     _, median = gapped([(p.date, p.median) for p in band], step)
-    data += [
-        {"type": "scatter", "mode": "lines", "x": xs, "y": p25, "name": "25th percentile",
-         "line": {"width": 0}, "connectgaps": False, "showlegend": False,
-         "hovertemplate": "p25 %{y:.1f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "x": xs, "y": p75, "name": "Middle half of the team (p25–p75)",
-         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND_FILL, "connectgaps": False,
-         "hovertemplate": "p75 %{y:.1f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "x": xs, "y": median, "name": "Team median",
-         "line": {"color": TEAM_COLOUR, "width": 3}, "connectgaps": False,
-         "hovertemplate": "median %{y:.1f}<extra></extra>"},
-    ]
+    data += _band_traces(xs, p25, p75, median, "Middle half of the team (p25–p75)", "Team median")
     return {
         "data": data,
         "layout": _layout(
@@ -126,17 +131,7 @@ def aligned_figure(
     steps, p25 = gapped([(s, lo) for s, _, lo, _, _ in band], 1)
     _, p75 = gapped([(s, hi) for s, _, _, hi, _ in band], 1)
     _, median = gapped([(s, m) for s, m, _, _, _ in band], 1)
-    data += [
-        {"type": "scatter", "mode": "lines", "x": steps, "y": p25, "name": "25th percentile",
-         "line": {"width": 0}, "connectgaps": False, "showlegend": False,
-         "hovertemplate": "p25 %{y:.1f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "x": steps, "y": p75, "name": "Middle half (p25–p75)",
-         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND_FILL, "connectgaps": False,
-         "hovertemplate": "p75 %{y:.1f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "x": steps, "y": median, "name": "Median at the same point",
-         "line": {"color": TEAM_COLOUR, "width": 3}, "connectgaps": False,
-         "hovertemplate": "median %{y:.1f}<extra></extra>"},
-    ]
+    data += _band_traces(steps, p25, p75, median, "Middle half (p25–p75)", "Median at the same point")
     return {
         "data": data,
         "layout": _layout(

@@ -77,6 +77,19 @@ def admin(db):
     return User.objects.create_superuser(email="admin@example.com", password="pw-for-tests")
 
 
+def wait_for(predicate, timeout: float = 15.0) -> bool:
+    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False):
+    for work a real worker does in the background."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def snap(user: User, date: dt.date, ssi, pillars=None, **extra) -> Snapshot:
     """A snapshot with the given total; pillars default to an even split."""
     ssi = Decimal(str(ssi))

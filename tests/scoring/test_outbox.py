@@ -8,17 +8,10 @@ from django.urls import reverse
 
 from scoring import outbox
 from scoring.models import RecomputeRequest, UserDay
+from tests.conftest import wait_for
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"
 
-
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture
@@ -47,7 +40,7 @@ def test_entries_save_while_the_broker_is_down_and_recompute_when_it_is_back(
 
     celery_worker.conf.broker_write_url = None  # the broker is back
     assert outbox.flush(older_than=dt.timedelta(0)) == 1  # one task, from the person's earliest date
-    assert _wait_for(lambda: UserDay.objects.filter(user=sales).count() == 2)
+    assert wait_for(lambda: UserDay.objects.filter(user=sales).count() == 2)
     assert list(UserDay.objects.filter(user=sales).values_list("ssi", flat=True)) == [40, 41]
     assert not RecomputeRequest.objects.exists()
 
@@ -70,4 +63,4 @@ def test_with_the_broker_up_the_request_is_handed_over_at_once(celery_worker, cl
         "date": "2026-03-01", "brand": "10", "people": "10", "insights": "10", "relationships": "10",
     })
     assert not RecomputeRequest.objects.exists()
-    assert _wait_for(lambda: UserDay.objects.filter(user=sales).exists())
+    assert wait_for(lambda: UserDay.objects.filter(user=sales).exists())

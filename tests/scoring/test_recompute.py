@@ -2,7 +2,6 @@
 
 import datetime as dt
 import logging
-import time
 from decimal import Decimal
 
 import pytest
@@ -12,7 +11,7 @@ from django.core.management import CommandError, call_command
 from scoring import checks, trends
 from scoring.models import Anomaly, TeamDay, TeamMemberDay, UserDay
 from scoring.tasks import recompute_person
-from tests.conftest import snap
+from tests.conftest import snap, wait_for
 
 D = dt.date
 SERIES = {D(2026, 1, 1): 40, D(2026, 1, 2): 42, D(2026, 1, 5): 44, D(2026, 1, 9): 46, D(2026, 1, 12): 50,
@@ -74,14 +73,6 @@ def test_the_nightly_run_records_who_stopped_reporting(sales, east):
     assert TeamDay.objects.filter(team=east, date=D(2026, 2, 17)).exists()  # team days reach today
 
 
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
 
 @pytest.mark.django_db(transaction=True)
 def test_a_redelivered_task_runs_to_the_same_result_and_its_teams_follow(celery_worker, sales, east):
@@ -91,11 +82,11 @@ def test_a_redelivered_task_runs_to_the_same_result_and_its_teams_follow(celery_
     UserDay.objects.filter(user=sales).delete()
     # The same message twice, as a broker hands a task back when a worker died before acking.
     recompute_person.delay(sales.pk, "2026-01-01")
-    assert _wait_for(lambda: _state(UserDay, user=sales) == expected)
+    assert wait_for(lambda: _state(UserDay, user=sales) == expected)
     first_run = set(UserDay.objects.filter(user=sales).values_list("pk", flat=True))
     recompute_person.delay(sales.pk, "2026-01-01")
     # Each run rewrites the rows (new ids) in one transaction with the team's.
-    assert _wait_for(lambda: not first_run & set(UserDay.objects.filter(user=sales).values_list("pk", flat=True)))
+    assert wait_for(lambda: not first_run & set(UserDay.objects.filter(user=sales).values_list("pk", flat=True)))
     assert _state(UserDay, user=sales) == expected
     assert TeamMemberDay.objects.filter(team=east, user=sales).count() == len(SERIES)
     assert TeamDay.objects.get(team=east, date=D(2026, 2, 10), metric="ssi").mean == 56

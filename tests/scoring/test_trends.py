@@ -1,7 +1,6 @@
 """Trend windows (DESIGN.md) on a small series with gaps, values worked out by hand."""
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 import pytest
@@ -10,7 +9,7 @@ from django.urls import reverse
 from scoring import trends
 from scoring.models import UserDay
 from scoring.tasks import recompute_person
-from tests.conftest import snap
+from tests.conftest import snap, wait_for
 
 D = dt.date
 SERIES = {
@@ -94,14 +93,6 @@ def test_a_deleted_snapshot_disappears_from_the_derived_rows(sales):
     assert rows[D(2026, 1, 9)][2] == Decimal("6")
 
 
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_recomputes_after_a_snapshot_is_saved(celery_worker, client, sales):
@@ -109,7 +100,7 @@ def test_a_real_worker_recomputes_after_a_snapshot_is_saved(celery_worker, clien
         if date != D(2026, 4, 3):
             snap(sales, date, ssi)
     recompute_person.delay(sales.pk, None)
-    assert _wait_for(lambda: UserDay.objects.filter(user=sales).count() == len(SERIES) - 1)
+    assert wait_for(lambda: UserDay.objects.filter(user=sales).count() == len(SERIES) - 1)
 
     # Saving through the form queues the recompute on commit; the worker runs it.
     client.force_login(sales)
@@ -117,7 +108,7 @@ def test_a_real_worker_recomputes_after_a_snapshot_is_saved(celery_worker, clien
         "date": "2026-04-03", "ssi": "60", "brand": "15", "people": "15", "insights": "15", "relationships": "15",
     })
     assert response.status_code == 302
-    assert _wait_for(lambda: UserDay.objects.filter(user=sales, date=D(2026, 4, 3)).exists())
+    assert wait_for(lambda: UserDay.objects.filter(user=sales, date=D(2026, 4, 3)).exists())
     rows = _rows(sales)
     for date in EXPECTED:
         assert rows[date] == _expected(date), date

@@ -8,12 +8,12 @@ in their shortest form, empty where undefined.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring.models import UserDay
+from tracking.management.arguments import iso_date
 from tracking.models import User
 
 HEADER = ("date", "ssi", "avg7", "avg30", "delta7", "delta30", "delta90")
@@ -27,20 +27,14 @@ def two_places(value: Decimal | None) -> str:
     return format(rounded + 0, "f")  # + 0 turns -0 into 0
 
 
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"“{value}” is not a date (YYYY-MM-DD).") from None
-
 
 class Command(BaseCommand):
     help = "Write one person's trend rows as CSV to stdout."
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, metavar="EMAIL")
-        parser.add_argument("--from", dest="start", type=_date, metavar="DATE")
-        parser.add_argument("--to", dest="end", type=_date, metavar="DATE")
+        parser.add_argument("--from", dest="start", type=iso_date, metavar="DATE")
+        parser.add_argument("--to", dest="end", type=iso_date, metavar="DATE")
 
     def handle(self, *args, user, start, end, **options):
         try:

@@ -6,23 +6,16 @@ the people's derived days, then every team they count in, from the same date.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring import trends
+from tracking.management.arguments import iso_date
 from tracking.models import Snapshot, Team, User
 
 # People per transaction for --all: large enough to use set-based SQL, small
 # enough that one batch holds its locks briefly.
 BATCH = 200
 
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"“{value}” is not a date (YYYY-MM-DD).") from None
 
 
 class Command(BaseCommand):
@@ -32,7 +25,7 @@ class Command(BaseCommand):
         who = parser.add_mutually_exclusive_group(required=True)
         who.add_argument("--all", dest="everyone", action="store_true")
         who.add_argument("--user", metavar="EMAIL")
-        parser.add_argument("--since", type=_date, metavar="DATE")
+        parser.add_argument("--since", type=iso_date, metavar="DATE")
 
     def handle(self, *args, everyone, user, since, **options):
         if user:

@@ -7,20 +7,11 @@ network_rank`` first, then the group averages, the day's activity and the name.
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 
 from tracking.importing import export
+from tracking.management.arguments import iso_date
 from tracking.models import Membership, Team, User
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"“{value}” is not a date (YYYY-MM-DD).") from None
 
 
 class Command(BaseCommand):
@@ -29,8 +20,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--user", metavar="EMAIL", help="Only this person.")
         parser.add_argument("--team", metavar="SLUG", help="Only this team's members.")
-        parser.add_argument("--from", dest="start", type=_date, metavar="DATE")
-        parser.add_argument("--to", dest="end", type=_date, metavar="DATE")
+        parser.add_argument("--from", dest="start", type=iso_date, metavar="DATE")
+        parser.add_argument("--to", dest="end", type=iso_date, metavar="DATE")
 
     def handle(self, *args, user, team, start, end, **options):
         user_ids = None

@@ -9,8 +9,6 @@ is not an SSI file, with the reason on one line of stderr.
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -18,14 +16,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from tracking.importing import parser, writer
+from tracking.management.arguments import iso_date
 from tracking.models import ImportJob
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"“{value}” is not a date (YYYY-MM-DD).") from None
 
 
 class Command(BaseCommand):
@@ -34,7 +26,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", metavar="FILE")
         parser.add_argument("--dry-run", action="store_true", help="Check and count everything, write nothing.")
-        parser.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+        parser.add_argument("--as-of", type=iso_date, metavar="YYYY-MM-DD",
                             help="The date of a usage report's scores when its rows carry none.")
         parser.add_argument("--create-users", action="store_true", help="Create people the file names who are not here.")
         parser.add_argument("--skip-invalid", action="store_true", help="Write the valid rows even if some are rejected.")
