@@ -55,21 +55,30 @@ def _sync(table: str, keys: tuple[str, ...], values: tuple[str, ...], source: st
     unless ``rewrite``.
     """
     on = " AND ".join(f"t.{k} = n.{k}" for k in keys)
-    differs = "" if rewrite else (
-        f" AND ROW({', '.join(f't.{v}' for v in values)}) IS DISTINCT FROM ROW({', '.join(f'n.{v}' for v in values)})"
+    cols = keys + values
+    # One merge of the stored rows with the computed ones says what to do with
+    # each; the writes then fetch just those rows by physical address (ctid).
+    keep = "" if rewrite else (
+        f"\n    WHERE t.tid IS NULL OR n.{keys[0]} IS NULL"
+        f" OR ROW({', '.join(f't.{v}' for v in values)}) IS DISTINCT FROM ROW({', '.join(f'n.{v}' for v in values)})"
     )
     return f"""
-{table}_changed AS (
+{table}_plan AS MATERIALIZED (
+    SELECT t.tid, n.{keys[0]} IS NULL AS vanished, {", ".join(f"n.{c}" for c in cols)}
+    FROM (SELECT ctid AS tid, {", ".join(cols)} FROM {table} WHERE {scope}) AS t
+    FULL JOIN {source} n ON {on}{keep}
+), {table}_changed AS (
     UPDATE {table} t
-    SET id = nextval(pg_get_serial_sequence('{table}', 'id')), {", ".join(f"{v} = n.{v}" for v in values)}
-    FROM {source} n
-    WHERE {on}{differs}
+    SET id = nextval(pg_get_serial_sequence('{table}', 'id')), {", ".join(f"{v} = p.{v}" for v in values)}
+    FROM {table}_plan p
+    WHERE t.ctid = ANY(ARRAY(SELECT tid FROM {table}_plan WHERE tid IS NOT NULL AND NOT vanished))
+        AND t.ctid = p.tid AND NOT p.vanished
 ), {table}_gone AS (
-    DELETE FROM {table} t WHERE {scope} AND NOT EXISTS (SELECT FROM {source} n WHERE {on})
+    DELETE FROM {table} t
+    WHERE t.ctid = ANY(ARRAY(SELECT tid FROM {table}_plan WHERE vanished))
 ), {table}_added AS (
-    INSERT INTO {table} ({", ".join(keys + values)})
-    SELECT {", ".join(f"n.{c}" for c in keys + values)} FROM {source} n
-    WHERE NOT EXISTS (SELECT FROM {table} t WHERE {on})
+    INSERT INTO {table} ({", ".join(cols)})
+    SELECT {", ".join(f"p.{c}" for c in cols)} FROM {table}_plan p WHERE p.tid IS NULL
 )"""
 
 
@@ -159,7 +168,7 @@ WITH seed AS (
     LEFT JOIN week_streaks before ON before.user_id = o.user_id AND before.week = o.week - 7
     WHERE o.date >= %(since)s
 ), {_sync("scoring_userday", ("user_id", "date"), _USERDAY_VALUES, "computed",
-          "t.user_id = ANY(%(users)s) AND t.date >= %(since)s", rewrite=True)}
+          "user_id = ANY(%(users)s) AND date >= %(since)s", rewrite=True)}
 SELECT COUNT(*) FROM computed
 """
 
@@ -277,9 +286,9 @@ WITH members AS (
     WHERE seen = date
 ), {_sync("scoring_teamday", ("team_id", "metric", "date"),
           ("members", "reporting", "mean", "median", "p25", "p75", "min", "max"), "team_days",
-          "t.team_id = %(team)s AND t.date >= %(since)s")},
+          "team_id = %(team)s AND date >= %(since)s")},
 {_sync("scoring_teammemberday", ("user_id", "team_id", "date"), ("ssi", "rank", "reporting", "percentile"),
-       "standing", "t.team_id = %(team)s AND t.date >= %(since)s")}
+       "standing", "team_id = %(team)s AND date >= %(since)s")}
 SELECT 1
 """
 
