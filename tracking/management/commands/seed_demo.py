@@ -57,8 +57,8 @@ class Command(BaseCommand):
                     people.append(user)
             for user in people:
                 self._history(user)
-        for user in people:
-            trends.recompute(user.pk)
+        # The derived rows, as the workers would compute them: people, then their teams.
+        trends.recompute_with_teams([user.pk for user in people])
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(teams)} teams, {len(people) + 1} people, "
             f"{Snapshot.objects.count()} snapshots. Logins use the password '{DEMO_PASSWORD}'."
