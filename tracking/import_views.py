@@ -182,7 +182,7 @@ def _job_context(request, job: ImportJob, options_form=None) -> dict:
         "pending": jobs.is_checking(job) or job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
         "options_form": options_form,
         "columns": [parser.LABELS[name] for name in report.get("columns", [])],
-        "period_file": job.format == parser.SALES_NAVIGATOR or bool(job.error),
+        "period_file": job.format == parser.SALES_NAVIGATOR or job.error == parser.NO_DATE_COLUMN,
         "rejected_shown": len(rejected),
         "rejected_lines_shown": len({r["line"] for r in rejected}),
         "valid_rows": job.created + job.updated + job.unchanged,

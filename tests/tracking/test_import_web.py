@@ -289,3 +289,15 @@ def test_everyone_but_an_admin_gets_404_on_every_import_url(client, request, adm
         response = getattr(client, method)(reverse(name, args=args), {"action": "import"} if method == "post" else {})
         assert response.status_code == 404, (name, method)
     assert ImportJob.objects.get().status == "done"
+
+
+def test_a_report_without_dates_asks_for_one_and_imports_with_it(admin_client, ana):
+    upload(admin_client, SimpleUploadedFile("seats.csv", (FILES / "sales_navigator_no_dates.csv").read_bytes()))
+    job = ImportJob.objects.get()
+    page = admin_client.get(reverse("import-job", args=[job.pk])).content.decode()
+    assert "The file has no Date column: give the date its scores were taken (the as-of date)." in page
+    assert 'name="as_of"' in page and "Check again with this date" in page
+
+    admin_client.post(reverse("import-job", args=[job.pk]), {"action": "check", "as_of": str(days_ago(1))})
+    job.refresh_from_db()
+    assert (job.error, job.rows, job.created, job.report["sample"][0]["date"]) == ("", 1, 1, str(days_ago(1)))

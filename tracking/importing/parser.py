@@ -140,6 +140,10 @@ def field_for_header(text: str) -> str | None:
     return field_name
 
 
+# Refuses a file that an as-of date would make importable (the web form offers one).
+NO_DATE_COLUMN = "The file has no Date column: give the date its scores were taken (the as-of date)."
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be imported; ``str(err)`` is one line saying why."""
 
@@ -527,9 +531,7 @@ class CsvFile(ParsedFile):
             present, absent = ("period_start", "period_end") if "period_start" in index else ("period_end", "period_start")
             raise ImportFileError(f"The file has a {LABELS[present]} column but no {LABELS[absent]} column.")
         if "date" not in index and "period_end" not in index and self.as_of is None:
-            raise ImportFileError(
-                "The file has no Date column: give the date its scores were taken (the as-of date)."
-            )
+            raise ImportFileError(NO_DATE_COLUMN)
 
     def _scan(self) -> None:
         """Read the whole file once for what only the whole file can tell: its
