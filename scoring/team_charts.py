@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from scoring.chart_tables import NO_TABLE
 from scoring.charts import PALETTE, SHORT_PILLAR, _layout, safe_text
 from scoring.teams import BandPoint, Spread
 from tracking import rules
@@ -105,7 +106,7 @@ def team_band_figure(
     step = 7 if weekly else 1
     data = []
     for name, points in members:
-        data.append(_person_line(name, points, step, MEMBER_LINE, width=1) | {"showlegend": False})
+        data.append(_person_line(name, points, step, MEMBER_LINE, width=1) | {"showlegend": False} | NO_TABLE)
     xs, p25 = gapped([(p.date, p.p25) for p in band], step)
     _, p75 = gapped([(p.date, p.p75) for p in band], step)
     _, median = gapped([(p.date, p.median) for p in band], step)
@@ -127,7 +128,7 @@ def aligned_figure(
 ) -> dict:
     """Members' lines by time since each one's first logged day, with the median
     and p25–p75 of those who had reached that point."""
-    data = [_person_line(name, points, 1, MEMBER_LINE, width=1) | {"showlegend": False} for name, points in members]
+    data = [_person_line(name, points, 1, MEMBER_LINE, width=1) | {"showlegend": False} | NO_TABLE for name, points in members]
     steps, p25 = gapped([(s, lo) for s, _, lo, _, _ in band], 1)
     _, p75 = gapped([(s, hi) for s, _, _, hi, _ in band], 1)
     _, median = gapped([(s, m) for s, m, _, _, _ in band], 1)

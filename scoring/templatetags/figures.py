@@ -9,6 +9,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from scoring import chart_tables
+
 register = template.Library()
 
 # The characters that could close the <script> element or open a comment in it.
@@ -19,19 +21,43 @@ def figure_json(fig: dict) -> str:
     return orjson.dumps(fig).decode().translate(_ESCAPES)
 
 
+def data_table(fig: dict, caption: str):
+    """The chart's numbers as a table, collapsed under a summary anyone can open."""
+    table = chart_tables.table_for(fig)
+    if table is None:
+        return ""
+    headers, rows = table
+    return format_html(
+        '<details class="chart-data"><summary>The data in this chart</summary>'
+        '<div class="table-scroll"><table><caption class="muted">{}</caption>'
+        "<thead><tr>{}</tr></thead><tbody>{}</tbody></table></div></details>",
+        caption,
+        format_html_join("", '<th scope="col">{}</th>', ((h,) for h in headers)),
+        format_html_join(
+            "",
+            "<tr>{}</tr>",
+            ((format_html('<th scope="row">{}</th>{}', row[0],
+                          format_html_join("", "<td>{}</td>", ((c,) for c in row[1:]))),) for row in rows),
+        ),
+    )
+
+
 @register.simple_tag
-def figure(fig: dict, element_id: str, caption: str, height: int = 320):
+def figure(fig: dict, element_id: str, caption: str, height: int = 320, table: bool = True):
+    """A chart; with ``table`` (the default) also its numbers, for anyone who cannot see it."""
     return format_html(
         '<figure class="chart">'
         '<figcaption>{}</figcaption>'
         '<div class="chart-canvas" data-figure="{}" style="min-height:{}px"></div>'
         '<script type="application/json" id="{}">{}</script>'
+        "{}"
         "</figure>",
         caption,
         f"{element_id}-data",
         height,
         f"{element_id}-data",
         mark_safe(figure_json(fig)),
+        data_table(fig, caption) if table else "",
     )
 
 

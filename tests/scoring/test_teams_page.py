@@ -38,7 +38,7 @@ def _team_days(team, values, metric="ssi", reporting=3):
 
 
 def _rows(html: str) -> list[str]:
-    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    body = html.split('<table class="leaderboard">', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", tr)).strip() for tr in body.split("</tr>") if "<td" in tr]
 
 
