@@ -15,9 +15,12 @@ log = logging.getLogger("ssi_dashboard")
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# Development is DEBUG on, or no DATABASE_URL (the embedded services of a
+# developer's checkout); anywhere else a missing key stops the app.
+DEVELOPMENT = DEBUG or not env.str("DATABASE_URL", default="")
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEVELOPMENT:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for development).")
     SECRET_KEY = "development-only-not-secret"
 
