@@ -228,16 +228,20 @@ def undo(request, job_id: int):
     job = get_object_or_404(ImportJob, pk=job_id)
     if request.method == "POST":
         try:
-            outcome = writer.undo(job)
+            outcome = jobs.undo(job)
         except writer.CannotUndo as error:
             messages.error(request, str(error))
         else:
-            messages.success(
-                request, f"Import of {job.file_name} undone: {outcome['restored']} rows restored to their "
-                         f"previous values, {outcome['deleted']} rows it had added removed.",
-            )
+            messages.success(request, _undone(job, outcome))
         return redirect("import-job", job.pk)
     return render(request, "imports/undo.html", {"job": job, "can_undo": job.status == ImportJob.Status.DONE})
+
+
+def _undone(job: ImportJob, outcome: dict[str, int] | None) -> str:
+    if outcome is None:
+        return f"Undoing the import of {job.file_name} in the background: this page says “Undone” when it is finished."
+    return (f"Import of {job.file_name} undone: {outcome['restored']} rows restored to their previous values, "
+            f"{outcome['deleted']} rows it had added removed.")
 
 
 def _csv_response(user_ids: list[int], filename: str) -> StreamingHttpResponse:

@@ -48,3 +48,8 @@ def run_import(job_id: int) -> None:
 @shared_task(acks_late=True)
 def preview_import(job_id: int) -> None:
     jobs.run_preview(job_id)
+
+
+@shared_task(acks_late=True)
+def undo_import(job_id: int) -> None:
+    jobs.run_undo(job_id)

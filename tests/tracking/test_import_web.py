@@ -301,3 +301,20 @@ def test_a_report_without_dates_asks_for_one_and_imports_with_it(admin_client, a
     admin_client.post(reverse("import-job", args=[job.pk]), {"action": "check", "as_of": str(days_ago(1))})
     job.refresh_from_db()
     assert (job.error, job.rows, job.created, job.report["sample"][0]["date"]) == ("", 1, 1, str(days_ago(1)))
+
+
+def test_a_large_undo_runs_on_a_worker(admin_client, ana, django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr(jobs, "SYNC_UNDO_ROWS", 1)
+    snap(ana, days_ago(3), 40)
+    upload(admin_client, csv_file(f"email,date,ssi\nana@example.com,{days_ago(3)},42\nana@example.com,{days_ago(2)},43\n"))
+    job = ImportJob.objects.get()
+    confirm(admin_client, job, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks() as queued:
+        response = admin_client.post(reverse("import-undo", args=[job.pk]), follow=True)
+    assert "in the background" in response.content.decode()
+    assert Snapshot.objects.count() == 2  # not yet: the task is queued after commit
+    for callback in queued:
+        callback()
+    job.refresh_from_db()
+    assert job.status == "undone"
+    assert list(Snapshot.objects.values_list("date", "ssi")) == [(days_ago(3), Decimal("40.000"))]

@@ -14,6 +14,7 @@ holds a web worker for long.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django.conf import settings
@@ -25,6 +26,9 @@ from tracking.importing import parser, writer
 from tracking.models import ImportJob
 
 DEFAULT_SYNC_PREVIEW_BYTES = 1024 * 1024
+# An undo of more rows than this runs on a worker: restoring a large import
+# takes seconds, more than a web request should hold.
+SYNC_UNDO_ROWS = 20_000
 # What an unexpected failure tells the admin; the traceback goes to the worker's log.
 UNEXPECTED = "The import stopped on an unexpected error; nothing was written. Try again, or ask for the worker's log."
 
@@ -204,6 +208,29 @@ def _fail(job_id: int, reason: str) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now()
     )
+
+
+def undo(job: ImportJob) -> dict[str, int] | None:
+    """Undo ``job`` now (the outcome) or, for a large import, on a worker (None).
+    Raises ``writer.CannotUndo`` for a job that is not a finished import."""
+    from tracking.tasks import undo_import
+
+    if job.status != ImportJob.Status.DONE:
+        raise writer.CannotUndo(f"Only a finished import can be undone; this one is “{job.get_status_display()}”.")
+    if job.created + job.updated <= SYNC_UNDO_ROWS:
+        return writer.undo(job)
+    undo_import.delay_on_commit(job.pk)
+    return None
+
+
+def run_undo(job_id: int) -> None:
+    """A large undo (the Celery task's body); a job gone, or already undone (a
+    second click), ends quietly."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return
+    with contextlib.suppress(writer.CannotUndo):
+        writer.undo(job)
 
 
 def run_preview(job_id: int) -> None:
