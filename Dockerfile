@@ -18,4 +18,4 @@ RUN SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/none REDIS_URL=red
 RUN useradd --create-home --uid 1000 ssi && mkdir -p /app/media && chown ssi /app/media
 USER ssi
 EXPOSE 8000
-CMD ["gunicorn", "ssi_dashboard.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+CMD ["gunicorn", "ssi_dashboard.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", "--access-logfile", "-"]

@@ -15,8 +15,11 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 
 from scoring import summary, team_charts, teams
 from tracking.access import (
@@ -179,12 +182,18 @@ def team_page(request, slug: str):
     is_manager = manages_team(request.user, team)
     parts = f"{is_manager}:{request.user.today()}:{query}:{teams.team_stamp(team)}"
     key = f"team:{team.pk}:{hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()}"
-    context = cache.get(key)
-    if context is None:
+    cached = cache.get(key)
+    if cached is None:
         context = _team_context(request, team, is_manager)
-        cache.set(key, context, timeout=TEAM_CACHE_SECONDS)
-    template = "teams/_panel.html" if request.htmx else "teams/team.html"
-    response = render(request, template, context)
+        # The panel (charts, tables, leaderboard) is the same for everyone the
+        # key covers, so it is rendered once; only the page around it is not.
+        cached = (context, render_to_string("teams/_panel.html", context))
+        cache.set(key, cached, timeout=TEAM_CACHE_SECONDS)
+    context, panel = cached
+    if request.htmx:
+        response = HttpResponse(panel)
+    else:
+        response = render(request, "teams/team.html", {**context, "panel": mark_safe(panel)})
     # The same URL answers with a page or a fragment: caches must tell them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
