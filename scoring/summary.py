@@ -285,6 +285,7 @@ _STAMP_SQL = """
 SELECT
     (SELECT max(id)::text || '/' || count(*) FROM scoring_userday WHERE user_id = %(user)s),
     (SELECT max(updated_at) FROM tracking_snapshot WHERE user_id = %(user)s),
+    (SELECT max(updated_at)::text || '/' || count(*) FROM tracking_activity WHERE user_id = %(user)s),
     (SELECT max(id)::text || '/' || count(*) FROM scoring_teammemberday WHERE user_id = %(user)s),
     (SELECT string_agg(t.stamp, ',' ORDER BY m.team_id) FROM tracking_membership m, LATERAL (
         SELECT max(id)::text || '/' || count(*) AS stamp FROM scoring_teamday d WHERE d.team_id = m.team_id
@@ -298,9 +299,11 @@ SELECT
 def data_stamp(person: User) -> str:
     """A fingerprint of every row a person's dashboard reads, in one query.
 
-    Derived rows are deleted and re-inserted by each recompute (new ids), so any
-    change to this person's days, their teams' days, goals, notes or anomalies
-    gives a new stamp: a dashboard cached under the old one is never shown again.
+    A recompute gives every derived row it changes a new id, so any change to
+    this person's snapshots, activity, days, their teams' days, goals, notes or
+    anomalies gives a new stamp: a dashboard cached under the old one is never
+    shown again. (Team medians of activity in the coaching card follow a
+    teammate's change within the cache's timeout.)
     """
     with connection.cursor() as cursor:
         cursor.execute(_STAMP_SQL, {"user": person.pk})

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Min
 
+from scoring.outbox import request_recomputes
 from tracking.models import Activity, ImportJob, Membership, Snapshot, Team, User
 
 
@@ -50,6 +52,25 @@ class SnapshotAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     autocomplete_fields = ["user"]
     raw_id_fields = ["import_job"]
+
+    # An edit here changes raw data like any other writer, so the derived rows
+    # follow (through the outbox, after commit), from the earliest date touched.
+    def save_model(self, request, obj, form, change):
+        before = Snapshot.objects.filter(pk=obj.pk).values_list("user_id", "date").first() if change else None
+        super().save_model(request, obj, form, change)
+        stale = {obj.user_id: obj.date}
+        if before:
+            stale[before[0]] = min(before[1], stale.get(before[0], before[1]))
+        request_recomputes(stale)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        request_recomputes({obj.user_id: obj.date})
+
+    def delete_queryset(self, request, queryset):
+        stale = dict(queryset.order_by().values("user_id").annotate(since=Min("date")).values_list("user_id", "since"))
+        super().delete_queryset(request, queryset)
+        request_recomputes(stale)
 
 
 @admin.register(Activity)

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from scoring import trends
+from scoring import summary, trends
 from tests.conftest import snap
 
 TODAY = dt.date(2026, 5, 20)
@@ -126,3 +126,17 @@ def test_a_recompute_note_or_goal_shows_at_once_despite_the_cache(client, sales,
 
     Annotation.objects.create(user=sales, date=TODAY, note="Profile rewrite", created_by=sales)
     assert "Profile rewrite" in client.get(reverse("dashboard")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_dashboard_stamp_changes_with_any_source_row(sales, history):
+    from scoring.models import Goal
+    from tracking.models import Activity
+
+    stamps = [summary.data_stamp(sales)]
+    Activity.objects.create(user=sales, period_start=TODAY, period_end=TODAY, searches=3)
+    stamps.append(summary.data_stamp(sales))
+    Goal.objects.create(user=sales, target_ssi=70, target_date=TODAY + dt.timedelta(days=60), set_by=sales)
+    stamps.append(summary.data_stamp(sales))
+    assert len(set(stamps)) == 3
+    assert summary.data_stamp(sales) == stamps[-1]  # and nothing else moves it
