@@ -14,13 +14,15 @@ leaves the same rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring.models import Anomaly
-from tracking.models import Membership, User
+from tracking.models import Membership, Snapshot, Team, User
 
 # The earliest observation any window of a day d can reach: delta90 looks back
 # to d-93.
@@ -41,8 +43,7 @@ TEAM_KINDS = (Anomaly.Kind.PILLAR_BELOW_P25,)
 # The Monday of a date's week, in integer arithmetic (1 January of year 1 was a Monday).
 _MONDAY = "{d} - ({d} - DATE '0001-01-01') %% 7"
 
-def _sync(table: str, keys: tuple[str, ...], values: tuple[str, ...], source: str, scope: str,
-          *, rewrite: bool = False) -> str:
+def _sync(table: str, keys: tuple[str, ...], values: tuple[str, ...], source: str, scope: str) -> str:
     """Data-modifying CTEs that make ``table``'s rows within ``scope`` equal to the
     rows of CTE ``source``: stored rows are updated in place, missing ones
     inserted and vanished ones deleted.
@@ -51,14 +52,15 @@ def _sync(table: str, keys: tuple[str, ...], values: tuple[str, ...], source: st
     check again: on a bulk recompute those checks, one per inserted row, cost
     more than computing the rows. An updated row still gets a new id, as a
     re-inserted one would, since cached pages are keyed by max(id) and count
-    (summary.data_stamp). Rows that come out as they were stored are left alone,
-    unless ``rewrite``.
+    (summary.data_stamp). Rows that come out as they were stored are left alone:
+    on a full recompute that is nearly all of them, and writing a row costs
+    several times comparing it.
     """
     on = " AND ".join(f"t.{k} = n.{k}" for k in keys)
     cols = keys + values
     # One merge of the stored rows with the computed ones says what to do with
     # each; the writes then fetch just those rows by physical address (ctid).
-    keep = "" if rewrite else (
+    keep = (
         f"\n    WHERE t.tid IS NULL OR n.{keys[0]} IS NULL"
         f" OR ROW({', '.join(f't.{v}' for v in values)}) IS DISTINCT FROM ROW({', '.join(f'n.{v}' for v in values)})"
     )
@@ -119,8 +121,9 @@ WITH seed AS (
     FROM (
         SELECT s.user_id, s.date, s.ssi, s.brand, s.people, s.insights, s.relationships,
             s.industry_rank, s.network_rank, {_MONDAY.format(d="s.date")} AS week,
-            AVG(s.ssi) OVER w7 AS avg7,
-            AVG(s.ssi) OVER w30 AS avg30,
+            -- Rounded as stored, so an unchanged day compares equal to its row.
+            ROUND(AVG(s.ssi) OVER w7, 6) AS avg7,
+            ROUND(AVG(s.ssi) OVER w30, 6) AS avg30,
             s.ssi - LAST_VALUE(s.ssi) OVER back7 AS delta7,
             s.ssi - LAST_VALUE(s.ssi) OVER back30 AS delta30,
             s.ssi - LAST_VALUE(s.ssi) OVER back90 AS delta90,
@@ -168,7 +171,7 @@ WITH seed AS (
     LEFT JOIN week_streaks before ON before.user_id = o.user_id AND before.week = o.week - 7
     WHERE o.date >= %(since)s
 ), {_sync("scoring_userday", ("user_id", "date"), _USERDAY_VALUES, "computed",
-          "user_id = ANY(%(users)s) AND date >= %(since)s", rewrite=True)}
+          "user_id = ANY(%(users)s) AND date >= %(since)s")}
 SELECT COUNT(*) FROM computed
 """
 
@@ -396,6 +399,51 @@ def recompute_with_teams(user_ids: Iterable[int], since: dt.date | None = None) 
         for team_id in team_ids_for(users):
             recompute_team(team_id, since)
     return written
+
+
+# People per transaction when everyone is recomputed: large enough for the
+# set-based SQL to pay off, small enough that one batch holds its locks briefly.
+BATCH = 200
+
+
+def recompute_everyone(since: dt.date | None = None, jobs: int = 1) -> tuple[int, int, int, int]:
+    """Everyone with snapshots, in batches, then every team, from ``since`` on;
+    ``jobs`` batches (or teams) at a time. Returns (people, their days, teams,
+    team days).
+
+    The work is SQL, so each job is a thread with its own database connection
+    and a transaction per batch: PostgreSQL runs them on separate cores while
+    the threads wait. Each batch is safe on its own (locks, one transaction),
+    so a failure leaves finished batches done and the rest as they were.
+    """
+    if jobs > 1 and connection.in_atomic_block:
+        # The jobs' own connections would not see this transaction's rows.
+        raise ValueError("A recompute in parallel jobs cannot run inside a transaction.")
+    ids = sorted(set(Snapshot.objects.values_list("user_id", flat=True).distinct()))
+    team_ids = list(Team.objects.order_by("pk").values_list("pk", flat=True))
+    # As many batches as a multiple of the jobs, so none sits idle at the end.
+    count = math.ceil(math.ceil(len(ids) / BATCH) / jobs) * jobs
+    size = math.ceil(len(ids) / count) if ids else 1
+    batches = [ids[start:start + size] for start in range(0, len(ids), size)]
+    days = sum(_run(jobs, lambda batch: recompute_people(batch, since), batches))
+    team_days = sum(_run(jobs, lambda team_id: recompute_team(team_id, since), team_ids))
+    return len(ids), days, len(team_ids), team_days
+
+
+def _run(jobs: int, fn: Callable[[object], int], items: list) -> list[int]:
+    """``fn`` over ``items``, ``jobs`` at a time; one job runs on this thread and
+    its connection."""
+    if jobs <= 1:
+        return [fn(item) for item in items]
+
+    def job(item) -> int:
+        try:
+            return fn(item)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(job, items))
 
 
 def team_ids_for(user_ids: Iterable[int]) -> list[int]:

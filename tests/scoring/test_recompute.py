@@ -6,12 +6,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from celery.worker import state
 from django.core.management import CommandError, call_command
 
 from scoring import checks, trends
 from scoring.models import Anomaly, TeamDay, TeamMemberDay, UserDay
 from scoring.tasks import recompute_person
-from tests.conftest import snap, wait_for
+from tests.conftest import _queue_length, snap, wait_for
 
 D = dt.date
 SERIES = {D(2026, 1, 1): 40, D(2026, 1, 2): 42, D(2026, 1, 5): 44, D(2026, 1, 9): 46, D(2026, 1, 12): 50,
@@ -83,10 +84,12 @@ def test_a_redelivered_task_runs_to_the_same_result_and_its_teams_follow(celery_
     # The same message twice, as a broker hands a task back when a worker died before acking.
     recompute_person.delay(sales.pk, "2026-01-01")
     assert wait_for(lambda: _state(UserDay, user=sales) == expected)
-    first_run = set(UserDay.objects.filter(user=sales).values_list("pk", flat=True))
+    started = state.all_total_count[0]
     recompute_person.delay(sales.pk, "2026-01-01")
-    # Each run rewrites the rows (new ids) in one transaction with the team's.
-    assert wait_for(lambda: not first_run & set(UserDay.objects.filter(user=sales).values_list("pk", flat=True)))
+    # The second run leaves the same rows, so wait for the worker to have taken
+    # it and gone idle; it writes them in one transaction with the team's.
+    assert wait_for(lambda: state.all_total_count[0] > started and not (
+        state.active_requests or state.reserved_requests or _queue_length(celery_worker)))
     assert _state(UserDay, user=sales) == expected
     assert TeamMemberDay.objects.filter(team=east, user=sales).count() == len(SERIES)
     assert TeamDay.objects.get(team=east, date=D(2026, 2, 10), metric="ssi").mean == 56

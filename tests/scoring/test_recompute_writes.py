@@ -1,14 +1,16 @@
-"""What a recompute writes: changed team rows come back with new ids (cached pages
-are keyed by max id and count), rows that come out the same are left alone."""
+"""What a recompute writes: changed rows come back with new ids (cached pages are
+keyed by max id and count), rows that come out the same are left alone; and a
+recompute of everyone in parallel jobs writes what one job does."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
-from scoring import trends
-from scoring.models import TeamDay, TeamMemberDay
+from scoring import summary, trends
+from scoring.models import Anomaly, TeamDay, TeamMemberDay, UserDay
 from tests.conftest import snap
 
 D = dt.date
@@ -55,3 +57,70 @@ def test_a_snapshot_deleted_since_the_last_run_takes_its_team_rows_with_it(east_
     assert not TeamMemberDay.objects.filter(team=east, user=peer).exists()
     # Only Sasha's 40 from the 1st still counts (7 days old at most).
     assert TeamDay.objects.get(team=east, metric="ssi", date=D(2026, 3, 2)).reporting == 1
+
+
+@pytest.fixture
+def sales_days(sales):
+    for day, ssi in ((D(2026, 3, 1), 40), (D(2026, 3, 2), 42), (D(2026, 3, 3), 44), (D(2026, 4, 20), 50)):
+        snap(sales, day, ssi)
+    trends.recompute(sales.pk)
+
+
+@pytest.mark.django_db
+def test_a_person_recompute_that_changes_nothing_keeps_every_day(sales_days, sales):
+    before = _ids(UserDay, user=sales)
+    trends.recompute(sales.pk)
+    assert _ids(UserDay, user=sales) == before
+
+
+@pytest.mark.django_db
+def test_a_changed_snapshot_re_ids_only_the_days_it_changes(sales_days, sales):
+    before, stamp = _ids(UserDay, user=sales), summary.data_stamp(sales)
+    # A bulk edit (no updated_at): only the derived days can move the stamp.
+    sales.snapshots.filter(date=D(2026, 3, 2)).update(ssi=48, brand=12, people=12, insights=12, relationships=12)
+    trends.recompute(sales.pk, D(2026, 3, 2))
+    after = _ids(UserDay, user=sales)
+    assert after[D(2026, 3, 1)] == before[D(2026, 3, 1)]
+    # The 2nd itself and the 3rd (its 7-day mean (40 + 48 + 44) / 3 = 44 was 42)
+    # are new rows; no window of 20 April reaches back to the 2nd, so it is kept.
+    assert min(after[D(2026, 3, 2)], after[D(2026, 3, 3)]) > max(before.values())
+    assert after[D(2026, 4, 20)] == before[D(2026, 4, 20)]
+    assert UserDay.objects.get(user=sales, date=D(2026, 3, 3)).avg7 == Decimal(44)
+    assert summary.data_stamp(sales) != stamp
+
+
+@pytest.mark.django_db
+def test_a_deleted_snapshot_takes_its_day_with_it_and_the_count_moves_the_stamp(sales_days, sales):
+    before, stamp = _ids(UserDay, user=sales), summary.data_stamp(sales)
+    sales.snapshots.filter(date=D(2026, 3, 3)).delete()  # no later window reaches the 3rd
+    trends.recompute(sales.pk, D(2026, 3, 3))
+    after = _ids(UserDay, user=sales)
+    del before[D(2026, 3, 3)]
+    assert after == before  # every other day keeps its id: the count tells the change
+    assert summary.data_stamp(sales) != stamp
+
+
+def _everything():
+    def rows(model):
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "created_at")]
+        return sorted(model.objects.values_list(*fields), key=repr)
+    return [rows(model) for model in (UserDay, TeamDay, TeamMemberDay, Anomaly)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recomputing_everyone_in_two_jobs_writes_what_one_job_writes(sales, peer, east, capsys):
+    for offset, ssi in enumerate((40, 46, 38, 41, 45)):
+        snap(sales, D(2026, 3, 1) + dt.timedelta(days=offset * 2), ssi)
+        snap(peer, D(2026, 3, 2) + dt.timedelta(days=offset * 3), ssi + 5)
+    with time_machine.travel(dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC), tick=False):
+        call_command("recompute", "--all")
+        one_job = _everything()
+        for model in (UserDay, TeamDay, TeamMemberDay, Anomaly):
+            model.objects.all().delete()
+        call_command("recompute", "--all", "--jobs", "2")
+        assert _everything() == one_job
+        ids = _ids(UserDay, user=sales)
+        call_command("recompute", "--all", "--jobs", "2")  # over its own rows: nothing to change
+        assert _ids(UserDay, user=sales) == ids
+    assert len(one_job[0]) == 10 and len(one_job[1]) == 5 * 20  # 5 metrics, 1 to 20 March
+    assert "Recomputed 10 day(s) for 2 person(s) and 20 day(s) for 1 team(s)." in capsys.readouterr().out

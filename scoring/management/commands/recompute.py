@@ -1,4 +1,4 @@
-"""python manage.py recompute [--all | --user EMAIL] [--since DATE]
+"""python manage.py recompute [--all [--jobs N] | --user EMAIL] [--since DATE]
 
 Runs the recompute synchronously (no worker needed), for admins and repair:
 the people's derived days, then every team they count in, from the same date.
@@ -6,16 +6,19 @@ the people's derived days, then every team they count in, from the same date.
 
 from __future__ import annotations
 
+import argparse
+
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring import trends
 from tracking.management.arguments import iso_date
-from tracking.models import Snapshot, Team, User
+from tracking.models import User
 
-# People per transaction for --all: large enough to use set-based SQL, small
-# enough that one batch holds its locks briefly.
-BATCH = 200
 
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of jobs (1 or more).")
+    return int(value)
 
 
 class Command(BaseCommand):
@@ -26,21 +29,23 @@ class Command(BaseCommand):
         who.add_argument("--all", dest="everyone", action="store_true")
         who.add_argument("--user", metavar="EMAIL")
         parser.add_argument("--since", type=iso_date, metavar="DATE")
+        parser.add_argument(
+            "--jobs", type=_jobs, default=1, metavar="N",
+            help="With --all: batches run at once, each on its own database connection (about one per core).",
+        )
 
-    def handle(self, *args, everyone, user, since, **options):
+    def handle(self, *args, everyone, user, since, jobs, **options):
         if user:
             try:
                 ids = [User.objects.get_by_natural_key(user).pk]
             except User.DoesNotExist:
                 raise CommandError(f"No user with the email address {user}.") from None
+            days = trends.recompute_people(ids, since)
             team_ids = trends.team_ids_for(ids)
+            team_days = sum(trends.recompute_team(team_id, since) for team_id in team_ids)
+            people, teams = len(ids), len(team_ids)
         else:
-            ids = sorted(set(Snapshot.objects.values_list("user_id", flat=True).distinct()))
-            team_ids = list(Team.objects.order_by("pk").values_list("pk", flat=True))
-        days = 0
-        for start in range(0, len(ids), BATCH):
-            days += trends.recompute_people(ids[start:start + BATCH], since)
-        team_days = sum(trends.recompute_team(team_id, since) for team_id in team_ids)
+            people, days, teams, team_days = trends.recompute_everyone(since, jobs)
         self.stdout.write(
-            f"Recomputed {days} day(s) for {len(ids)} person(s) and {team_days} day(s) for {len(team_ids)} team(s)."
+            f"Recomputed {days} day(s) for {people} person(s) and {team_days} day(s) for {teams} team(s)."
         )
