@@ -1,12 +1,14 @@
 """Scoring recompute: a full recompute of 1,000 people × 3 years (20 teams of 50),
-an incremental one after one day's import, and the floor (one bare SQL window
-pass over the same rows), with the ratio.
+from empty derived tables and over the rows already there, as
+`manage.py recompute --all --jobs N` runs it; an incremental one after one day's
+import; and the floor (one bare SQL window pass over the same rows), with the ratio.
 
-Run against a development database (it replaces people bench-scoring-NNNN@example.com
-and teams bench-scoring-NN):
+Run against a development database of its own (it replaces people
+bench-scoring-NNNN@example.com and teams bench-scoring-NN, and the full recompute
+covers everyone in the database):
 
     DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/ssi_bench \\
-        .venv/bin/python bench/scoring.py [--people 1000] [--days 1095] [--no-seed]
+        .venv/bin/python bench/scoring.py [--people 1000] [--days 1095] [--no-seed] [--jobs 2] [--runs 2]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import datetime as dt
 import io
 import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,15 +30,16 @@ import django
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from scoring import trends  # noqa: E402
-from scoring.models import TeamDay, TeamMemberDay, UserDay  # noqa: E402
+from scoring.models import Anomaly, TeamDay, TeamMemberDay, UserDay  # noqa: E402
 from tracking.models import Membership, Snapshot, Team, User  # noqa: E402
 
 TEAM_SIZE = 50
-BATCH = 200  # people per transaction in the full recompute (as `manage.py recompute --all`)
+DERIVED = ("scoring_userday", "scoring_teamday", "scoring_teammemberday", "scoring_anomaly")
 
 
 def seed(people: int, days: int, today: dt.date) -> list[int]:
@@ -90,6 +94,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--days", type=int, default=1095)
     parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel jobs of the full recompute")
+    parser.add_argument("--runs", type=int, default=2, help="full recomputes of each kind (the median is reported)")
     args = parser.parse_args()
     today = timezone.localdate()
     if args.no_seed:
@@ -100,14 +106,16 @@ def main() -> None:
         print(f"seeded in {time.perf_counter() - start:.1f} s")
     team_ids = list(Team.objects.filter(slug__startswith="bench-scoring-").values_list("pk", flat=True))
     rows = Snapshot.objects.filter(user_id__in=ids).count()
-    print(f"{len(ids)} people, {len(team_ids)} teams, {rows:,} snapshots")
+    print(f"{len(ids)} people, {len(team_ids)} teams, {rows:,} snapshots "
+          f"(in the database: {Snapshot.objects.values('user_id').distinct().count()} people with snapshots, "
+          f"{Team.objects.count()} teams)")
 
-    # The development server runs with autovacuum off: without this, each run
-    # would find the dead rows of every run before it. Production vacuums itself.
-    with connection.cursor() as cursor:
-        for table in ("tracking_snapshot", "scoring_userday", "scoring_teamday", "scoring_teammemberday",
-                      "scoring_anomaly"):
-            cursor.execute(f"VACUUM ANALYZE {table}")
+    def vacuum():
+        # The development server runs with autovacuum off: without this, each run
+        # would find the dead rows of every run before it. Production vacuums itself.
+        with connection.cursor() as cursor:
+            for table in ("tracking_snapshot", *DERIVED):
+                cursor.execute(f"VACUUM ANALYZE {table}")
 
     def floor():
         with transaction.atomic(), connection.cursor() as cursor:
@@ -124,22 +132,34 @@ def main() -> None:
                 [ids],
             )
 
-    def people():
-        for start in range(0, len(ids), BATCH):
-            trends.recompute_people(ids[start:start + BATCH])
+    def full():
+        out = io.StringIO()
+        call_command("recompute", "--all", "--jobs", str(args.jobs), stdout=out)
+        print("  " + out.getvalue().strip())
 
-    def teams():
-        for team_id in team_ids:
-            trends.recompute_team(team_id)
-
+    vacuum()
     floor_s = timed("floor: one bare SQL window pass (avg7, avg30)", floor)
-    people_s = timed("full recompute: people (days, windows, deltas, streaks, anomalies)", people)
-    teams_s = timed("full recompute: teams (team days, standing, pillar anomalies)", teams)
-    full = people_s + teams_s
-    print(f"full recompute: {full:.2f} s (budget 20 s); {full / floor_s:.1f}× the floor")
+    empty, existing = [], []
+    for run in range(1, args.runs + 1):
+        with connection.cursor() as cursor:
+            for table, column, keys in (("scoring_userday", "user_id", ids), ("scoring_anomaly", "user_id", ids),
+                                        ("scoring_teamday", "team_id", team_ids),
+                                        ("scoring_teammemberday", "team_id", team_ids)):
+                cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [keys])
+        vacuum()
+        empty.append(timed(f"run {run}: full recompute from empty derived tables, "
+                           f"`recompute --all --jobs {args.jobs}`", full))
+        vacuum()
+        existing.append(timed(f"run {run}: full recompute over the rows in place, "
+                              f"`recompute --all --jobs {args.jobs}`", full))
+    for label, times in (("from empty", empty), ("over the rows in place", existing)):
+        median = statistics.median(times)
+        print(f"full recompute {label}: median {median:.2f} s of {args.runs} (budget 20 s); "
+              f"{median / floor_s:.1f}× the floor")
     print(f"  {UserDay.objects.filter(user_id__in=ids).count():,} person days, "
           f"{TeamDay.objects.filter(team_id__in=team_ids).count():,} team days, "
-          f"{TeamMemberDay.objects.filter(team_id__in=team_ids).count():,} standings")
+          f"{TeamMemberDay.objects.filter(team_id__in=team_ids).count():,} standings, "
+          f"{Anomaly.objects.filter(user_id__in=ids).count():,} anomalies")
 
     # One day's import: a snapshot for everyone today, then the recompute the
     # import queues (one batch task: the people, then each affected team once).
