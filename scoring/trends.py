@@ -1,14 +1,14 @@
 """Derived rows: person days, team days, members' standing and anomalies.
 
 The window rules (DESIGN.md) are calendar-based and gap-aware, which PostgreSQL's
-RANGE windows over a date column express exactly; the as-of deltas are lateral
-look-ups on the (user, date) unique index. Streaks are a running recurrence,
-cheaper in Python over the rows being rewritten, seeded from the stored rows just
+RANGE windows over a date column express exactly, the as-of deltas included.
+Streaks are gaps and islands in the same pass, seeded from the stored rows just
 before ``since`` (which a recompute from ``since`` never changes).
 
-Every recompute rewrites rows from ``since`` on, in one transaction, behind an
-advisory lock: running it twice, concurrently or after a worker died mid-way
-leaves the same rows.
+Every recompute brings rows from ``since`` on up to date, in one transaction,
+behind an advisory lock: running it twice, concurrently or after a worker died
+mid-way leaves the same rows. Only rows that change are written, each with a new
+id (see ``_sync``).
 """
 
 from __future__ import annotations
