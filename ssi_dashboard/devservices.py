@@ -69,7 +69,7 @@ def redis_url() -> str | None:
     """Start (or find running) a Redis daemon on a unix socket; None if none can run."""
     sock = ROOT / "redis.sock"
     if _redis_answers(sock):
-        return f"redis+socket://{sock}"
+        return f"unix://{sock}"
     binary = _redis_binary()
     if binary is None:
         return None
@@ -85,7 +85,7 @@ def redis_url() -> str | None:
     )
     for _ in range(50):
         if _redis_answers(sock):
-            return f"redis+socket://{sock}"
+            return f"unix://{sock}"
         time.sleep(0.1)
     return None
 

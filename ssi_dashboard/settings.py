@@ -97,7 +97,11 @@ if not REDIS_URL:
     REDIS_URL = devservices.redis_url() or ""
 
 # --- Celery ----------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# REDIS_URL is in redis-py's form (redis://, rediss://, unix:// for a socket);
+# Celery's broker names a socket redis+socket://.
+CELERY_BROKER_URL = (
+    "redis+socket://" + REDIS_URL.removeprefix("unix://") if REDIS_URL.startswith("unix://") else REDIS_URL
+) or "memory://"
 # Without any broker (no Redis and none could be started) tasks run in-process.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 if CELERY_TASK_ALWAYS_EAGER:

@@ -61,3 +61,10 @@ def test_the_compose_file_validates_with_every_service():
     )
     assert result.returncode == 0, result.stderr
     assert set(result.stdout.split()) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+
+
+def test_a_redis_socket_url_serves_both_the_broker_and_redis_clients():
+    env = {**PRODUCTION_ENV, "REDIS_URL": "unix:///run/redis/redis.sock"}
+    result = _manage("shell", "-c", "from django.conf import settings; print(settings.CELERY_BROKER_URL)", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("redis+socket:///run/redis/redis.sock")
