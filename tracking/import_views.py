@@ -202,10 +202,13 @@ def job_page(request, job_id: int):
         if not form.is_valid():
             return render(request, "imports/job.html", _job_context(request, job, form), status=400)
         if request.POST.get("action") == "import":
-            if jobs.confirm(job, form.options(job)):
-                messages.success(request, f"Importing {job.file_name}.")
-            else:
-                messages.info(request, "This import has already been started.")
+            try:
+                if jobs.confirm(job, form.options(job)):
+                    messages.success(request, f"Importing {job.file_name}.")
+                else:
+                    messages.info(request, "This import has already been started.")
+            except jobs.QueueUnavailable as error:
+                messages.error(request, str(error))
         elif not jobs.recheck(job, form.options(job)):
             messages.info(request, "This import has already been started.")
         return redirect("import-job", job.pk)
@@ -229,7 +232,7 @@ def undo(request, job_id: int):
     if request.method == "POST":
         try:
             outcome = jobs.undo(job)
-        except writer.CannotUndo as error:
+        except (writer.CannotUndo, jobs.QueueUnavailable) as error:
             messages.error(request, str(error))
         else:
             messages.success(request, _undone(job, outcome))

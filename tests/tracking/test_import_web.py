@@ -318,3 +318,21 @@ def test_a_large_undo_runs_on_a_worker(admin_client, ana, django_capture_on_comm
     job.refresh_from_db()
     assert job.status == "undone"
     assert list(Snapshot.objects.values_list("date", "ssi")) == [(days_ago(3), Decimal("40.000"))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_confirming_says_so_and_the_import_can_be_started_later(celery_worker, admin_client, ana):
+    upload(admin_client, csv_file(three_rows_one_bad()))
+    job = ImportJob.objects.get()
+    celery_worker.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        page = admin_client.post(reverse("import-job", args=[job.pk]), {"action": "import", "skip_invalid": "on"},
+                                 follow=True).content.decode()
+    finally:
+        celery_worker.conf.broker_write_url = None
+    assert "The background workers cannot be reached just now, so nothing was started." in page
+    job.refresh_from_db()
+    assert job.status == "preview" and Snapshot.objects.count() == 0
+
+    admin_client.post(reverse("import-job", args=[job.pk]), {"action": "import", "skip_invalid": "on"})
+    assert wait_until_finished(job).created == 2

@@ -18,9 +18,10 @@ import contextlib
 import datetime as dt
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
+from ssi_dashboard.celery import app
 from tracking import rules
 from tracking.importing import parser, writer
 from tracking.models import ImportJob
@@ -61,7 +62,10 @@ def start_preview(job: ImportJob, size: int) -> None:
     except parser.ImportFileError as error:
         _refuse(job, str(error))
         return
-    preview_import.delay_on_commit(job.pk)
+    try:
+        _queue(preview_import, job)
+    except QueueUnavailable as error:
+        _refuse(job, str(error))
 
 
 def preview(job: ImportJob) -> None:
@@ -98,6 +102,30 @@ def preview(job: ImportJob) -> None:
         "period_end": period_ends.pop().isoformat() if len(period_ends) == 1 else None,
     }
     job.save(update_fields=["format", "rows", "created", "updated", "unchanged", "rejected", "error", "report"])
+
+
+class QueueUnavailable(Exception):
+    """The broker did not take a job's task: nothing was started, the admin may retry."""
+
+
+def _queue(task, job: ImportJob) -> None:
+    """Hand ``task`` for ``job`` to the broker once the caller's transaction commits.
+
+    An import is started by a person who is looking at the page, so a broker
+    that is down is said to them (and the job stays where it was) rather than
+    kept for later like a recompute.
+    """
+    def send():
+        try:
+            with app.connection_for_write() as connection:
+                task.apply_async((job.pk,), connection=connection, retry=False)
+        except Exception as error:  # whatever the broker's failure, the person reads one sentence
+            raise QueueUnavailable(
+                "The background workers cannot be reached just now, so nothing was started. "
+                "Try again in a minute."
+            ) from error
+
+    transaction.on_commit(send)
 
 
 def _refuse(job: ImportJob, reason: str) -> None:
@@ -144,7 +172,11 @@ def confirm(job: ImportJob, options: dict) -> bool:
         report={}
     ).update(status=ImportJob.Status.QUEUED, options=options, progress=0)
     if claimed:
-        run_import.delay_on_commit(job.pk)
+        try:
+            _queue(run_import, job)
+        except QueueUnavailable:
+            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.PREVIEW)
+            raise
     return bool(claimed)
 
 
@@ -219,7 +251,7 @@ def undo(job: ImportJob) -> dict[str, int] | None:
         raise writer.CannotUndo(f"Only a finished import can be undone; this one is “{job.get_status_display()}”.")
     if job.created + job.updated <= SYNC_UNDO_ROWS:
         return writer.undo(job)
-    undo_import.delay_on_commit(job.pk)
+    _queue(undo_import, job)
     return None
 
 
