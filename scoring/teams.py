@@ -210,11 +210,6 @@ def is_weekly(start: dt.date | None, end: dt.date) -> bool:
     return start is None or (end - start).days + 1 > DAILY_MAX_DAYS
 
 
-def week_of(day: dt.date) -> dt.date:
-    """The Monday starting ``day``'s ISO week (PostgreSQL's date_trunc('week'))."""
-    return day - dt.timedelta(days=day.weekday())
-
-
 def _metric(metric: str) -> str:
     # The column name goes into SQL text: only the five known names get there.
     if metric not in METRICS:
