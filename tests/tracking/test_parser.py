@@ -385,3 +385,78 @@ def test_the_parser_never_raises_on_arbitrary_csv_under_a_real_header(records, d
         read_all(parse_text(text))
     except parser.ImportFileError as refused:
         assert "\n" not in str(refused)
+
+
+def _copy_columns(parsed: parser.ParsedFile) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The staging columns the writer asks for (see writer._Batch)."""
+    optional = ("industry_rank", "network_rank", "industry_avg", "network_avg")
+    scores = ("ssi", *rules.PILLARS, *(f for f in optional if f in parsed.fields))
+    return scores, tuple(f for f in rules.ACTIVITY_FIELDS if f in parsed.fields)
+
+
+def _copy_outcome(parsed: parser.ParsedFile, generic: bool) -> tuple:
+    scores, counts = _copy_columns(parsed)
+    sample: list[parser.Row] = []
+    read = parser.ParsedFile.copy_text if generic else type(parsed).copy_text
+    text = "".join(read(parsed, scores, counts, sample))
+    return text, sample, parsed.rejected, parsed.rejected_lines, parsed.records, parsed.warnings
+
+
+cells = st.sampled_from([
+    "ana@example.com", "BEN@example.com ", "not-an-email", "", " ", "2026-03-02", "2026-03-19", "2027-01-01",
+    "31/01/2026", "41", "41.5", "12.5", "12,5", "10", "0", "25", "25.0005", "26", "-1", "100", "NaN", "1e1",
+    "Top 5%", "5%", "101", "x\ty", "back\\slash", "=1+1", "é",
+])
+
+
+@given(st.lists(st.lists(cells, min_size=0, max_size=12), max_size=25),
+       st.sampled_from([",", ";"]), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_the_copy_text_shortcut_writes_exactly_the_rows_the_rules_accept(records, delimiter, with_activity):
+    """The writer's COPY text comes through a shortcut for plainly valid per-day
+    rows: it gives the same lines, sample, rejections and counts as the rows."""
+    header = ["email", "date", "ssi", "brand", "people", "insights", "relationships", "industry_rank",
+              "network_avg", "name"] + (["posts", "searches"] if with_activity else [])
+    text = "\n".join([delimiter.join(header), *(delimiter.join(r) for r in records)]) + "\n"
+    try:
+        generic = _copy_outcome(parse_text(text), generic=True)
+    except parser.ImportFileError:
+        return
+    assert _copy_outcome(parse_text(text), generic=False) == generic
+
+
+@pytest.mark.parametrize("name", ["daily.csv", "excel_semicolon.csv", "excel_unicode.txt", "invalid_rows.csv",
+                                  "quoted_and_mixed_endings.csv", "formula_cells.csv", "duplicates.csv",
+                                  "windows_1252_day_first.csv", "month_first.csv", "sales_navigator.csv"])
+def test_the_copy_text_shortcut_agrees_with_the_rows_on_the_corpus(name):
+    assert _copy_outcome(parse_file(name), generic=False) == _copy_outcome(parse_file(name), generic=True)
+
+
+pillar = st.decimals(min_value=0, max_value=25, places=2, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def plain_rows(draw):
+    """Rows that are mostly valid: four pillars and a total near their sum."""
+    pillars = [draw(pillar) for _ in range(4)]
+    total = sum(pillars) + draw(st.sampled_from([0, 0, Decimal("0.5"), Decimal("-1"), Decimal("1.001")]))
+    ssi = draw(st.sampled_from([str(total), "", str(total)]))
+    shown = [draw(st.sampled_from([str(p), str(p), ""])) for p in pillars]
+    return [draw(st.sampled_from(["ana@example.com", "ben@example.com"])),
+            draw(st.sampled_from(["2026-03-02", "2026-03-03", "2026-03-21"])), ssi, *shown,
+            draw(st.sampled_from(["5", "Top 7%", ""])), draw(st.sampled_from(["23.5", ""])),
+            draw(st.sampled_from(["Ana", "", "A\tB"])), draw(st.sampled_from(["3", "", "x"])), ""]
+
+
+@given(st.lists(plain_rows(), max_size=40), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_the_copy_text_shortcut_agrees_on_mostly_valid_rows(records, with_activity):
+    header = ["email", "date", "ssi", "brand", "people", "insights", "relationships", "industry_rank",
+              "network_avg", "name", "posts", "searches"]
+    width = len(header) if with_activity else len(header) - 2
+    text = "\n".join([",".join(header[:width]), *(",".join(r[:width]) for r in records)]) + "\n"
+    try:
+        generic = _copy_outcome(parse_text(text), generic=True)
+    except parser.ImportFileError:
+        return
+    assert _copy_outcome(parse_text(text), generic=False) == generic

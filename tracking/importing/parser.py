@@ -163,6 +163,34 @@ class Row:
     name: str = ""
 
 
+# Valid rows handed to the writer per chunk of COPY text, and kept for a preview.
+COPY_CHUNK_ROWS = 2000
+SAMPLE_ROWS = 10
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"
+
+
+def copy_value(value) -> str:
+    """A value as PostgreSQL's COPY text format writes it."""
+    if value is None:
+        return NULL
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def copy_line(row: Row, scores: tuple[str, ...], counts: tuple[str, ...]) -> str:
+    """``row`` as one line of COPY text, in the columns ``ParsedFile.copy_text`` names."""
+    values = [row.line, row.email, row.name, row.date, row.period_start, row.period_end, row.counts is not None]
+    values += [getattr(row.scores, f) for f in scores] if row.scores is not None else [None] * len(scores)
+    values += [row.counts[f] for f in counts] if row.counts is not None else [None] * len(counts)
+    return "\t".join(map(copy_value, values)) + "\n"
+
+
 def latest_today() -> dt.date:
     """The latest date anywhere on Earth (UTC+14): a date after it is in the future
     for everyone. The writer then checks each person's own today."""
@@ -232,6 +260,24 @@ class ParsedFile(abc.ABC):
     @abc.abstractmethod
     def rows(self) -> Iterator[Row]:
         """The valid rows, in file order; each invalid one is recorded in ``rejected``."""
+
+    def copy_text(
+        self, scores: tuple[str, ...], counts: tuple[str, ...], sample: list[Row] | None = None,
+    ) -> Iterator[str]:
+        """The valid rows as PostgreSQL COPY text (one line per row: line, email,
+        name, date, period_start, period_end, has_activity, then ``scores`` and
+        ``counts``), a chunk of lines at a time; the first valid rows are passed
+        into ``sample`` on the way. The same rows, checks and rejections as ``rows()``."""
+        lines = []
+        for row in self.rows():
+            if sample is not None and len(sample) < SAMPLE_ROWS:
+                sample.append(row)
+            lines.append(copy_line(row, scores, counts))
+            if len(lines) == COPY_CHUNK_ROWS:
+                yield "".join(lines)
+                lines = []
+        if lines:
+            yield "".join(lines)
 
     def reject(self, line: int, errors: list[rules.RuleError]) -> None:
         self.rejected_lines += 1
@@ -596,10 +642,145 @@ class CsvFile(ParsedFile):
             except csv.Error as error:
                 # The scan read the same file without error; only a file changed since could get here.
                 raise _csv_problem(error, line + 1) from None
+        self._after_rows()
+
+    def _after_rows(self) -> None:
         if self._skipped_count:
             lines = ", ".join(map(str, self._skipped_seats)) + (", …" if self._skipped_count > 10 else "")
             seats = "1 seat has" if self._skipped_count == 1 else f"{self._skipped_count} seats have"
             self.warnings.append(f"{seats} no SSI and no activity and imported nothing (line {lines}).")
+
+    def copy_text(
+        self, scores: tuple[str, ...], counts: tuple[str, ...], sample: list[Row] | None = None,
+    ) -> Iterator[str]:
+        """As ``ParsedFile.copy_text``, with a shortcut for the common row of a
+        per-day file (SSI and four pillars, plainly valid): its cells' texts are
+        looked up in memos of ready COPY text, and no Row is built. Any other row,
+        and the first ``SAMPLE_ROWS``, go through ``_row``, which has the last word."""
+        fast = self._fast_columns(scores, counts)
+        if fast is None:
+            yield from super().copy_text(scores, counts, sample)
+            return
+        email_at, email_memo, date_at, date_memo, pillars, others, count_cells = fast
+        ssi_at, ssi_memo = pillars[0]
+        (brand_at, brand_memo), (people_at, people_memo), (insights_at, insights_memo), (relationships_at, relationships_memo) = pillars[1:]
+        name = self._name if self._name_columns else None
+        width = self.width
+        header_line = self.header_line
+        lines: list[str] = []
+        add = lines.append
+        sampled = 0 if sample is not None else SAMPLE_ROWS
+        line = header_line
+        with self._open() as text:
+            try:
+                for line, record in enumerate(self._reader(text), 1):
+                    if line <= header_line or not record:
+                        continue
+                    if sampled < SAMPLE_ROWS or len(record) != width:
+                        row = self._slow_line(line, record, scores, counts, sample)
+                        if row is not None:
+                            sampled += 1
+                            add(row)
+                        continue
+                    email = email_memo[record[email_at]]
+                    date = date_memo[record[date_at]]
+                    ssi = ssi_memo[record[ssi_at]]
+                    brand = brand_memo[record[brand_at]]
+                    people = people_memo[record[people_at]]
+                    insights = insights_memo[record[insights_at]]
+                    relationships = relationships_memo[record[relationships_at]]
+                    if (email is None or date is None or ssi is None or brand is None or people is None
+                            or insights is None or relationships is None):
+                        add_slow = self._slow_line(line, record, scores, counts, None)
+                        if add_slow is not None:
+                            add(add_slow)
+                        continue
+                    # All four pillars or none; with them, a total within a point of their sum.
+                    # A total given, and all four pillars or none; with them, a total within a point of their sum.
+                    if ssi[0] is None:
+                        plain = False
+                    elif brand[0] is None:
+                        plain = people[0] is None and insights[0] is None and relationships[0] is None
+                    else:
+                        plain = (people[0] is not None and insights[0] is not None and relationships[0] is not None
+                                 and abs(ssi[0] - brand[0] - people[0] - insights[0] - relationships[0]) <= 1000)
+                    cells = [str(line), email, name(record).translate(_COPY_ESCAPES) if name else "", date,
+                             NULL, NULL, "f", ssi[1], brand[1], people[1], insights[1], relationships[1]]
+                    for position, memo in others:
+                        cell = memo[record[position]]
+                        if cell is None:
+                            plain = False
+                            break
+                        cells.append(cell)
+                    if plain and count_cells:
+                        given = False
+                        for position, memo in count_cells:
+                            cell = memo[record[position]]
+                            if cell is None:
+                                plain = False
+                                break
+                            if cell != NULL:
+                                given = True
+                            cells.append(cell)
+                        if given:
+                            cells[4] = cells[5] = date
+                            cells[6] = "t"
+                    if not plain:
+                        add_slow = self._slow_line(line, record, scores, counts, None)
+                        if add_slow is not None:
+                            add(add_slow)
+                        continue
+                    self.records += 1
+                    add("\t".join(cells))
+                    add("\n")
+                    if len(lines) >= 2 * COPY_CHUNK_ROWS:
+                        yield "".join(lines)
+                        lines.clear()
+            except csv.Error as error:
+                # The scan read the same file without error; only a file changed since could get here.
+                raise _csv_problem(error, line + 1) from None
+        if lines:
+            yield "".join(lines)
+        self._after_rows()
+
+    def _slow_line(self, line: int, record: list[str], scores, counts, sample: list[Row] | None) -> str | None:
+        row = self._row(line, record)
+        if row is None:
+            return None
+        if sample is not None and len(sample) < SAMPLE_ROWS:
+            sample.append(row)
+        return copy_line(row, scores, counts)
+
+    def _fast_columns(self, scores: tuple[str, ...], counts: tuple[str, ...]):
+        """Memos of ready COPY text for the shortcut of ``copy_text``, or None when
+        the file is not a per-day file with SSI and all four pillars. A memo gives
+        None for a text the shortcut leaves to ``_row`` (anything not plainly valid)."""
+        index = self._index
+        cells = {f: (position, memo) for f, position, memo in self._score_cells}
+        if (self.format != DAILY or any(f not in index for f in ("ssi", *rules.PILLARS))
+                or scores[:5] != ("ssi", *rules.PILLARS) or set(scores) != set(cells)
+                or counts != tuple(f for f, _, _ in self._count_cells)):
+            return None
+        today = self.today
+
+        def number(value):
+            return (None, NULL) if value is None else (int(value * 1000), str(value))
+
+        def text(value):
+            return NULL if value is None else str(value)
+
+        def day(value):
+            return value.isoformat() if value is not None and value <= today else None
+
+        def address(value):
+            return value.translate(_COPY_ESCAPES)
+
+        pillars = [(cells[f][0], _TextMemo(cells[f][1], number)) for f in ("ssi", *rules.PILLARS)]
+        others = [(cells[f][0], _TextMemo(cells[f][1], text)) for f in scores[5:]]
+        count_cells = [(position, _TextMemo(memo, text)) for _, position, memo in self._count_cells]
+        (_, date_at, date_memo), = self._dates
+        return (self._email_position, _TextMemo(self._email_memo, address), date_at, _TextMemo(date_memo, day),
+                pillars, others, count_cells)
 
     def _row(self, line: int, record: list[str]) -> Row | None:
         width = self.width
@@ -764,6 +945,23 @@ class _Memo(dict):
         if len(self) < _CACHE_LIMIT:
             self[text] = value
         return value
+
+
+class _TextMemo(dict):
+    """COPY text by cell text, from a column's ``_Memo``: ``memo[text]`` is
+    ``ready(value)``, or None when the value is a RuleError or ``ready`` gives None."""
+
+    def __init__(self, values: _Memo, ready: Callable):
+        super().__init__()
+        self._values = values
+        self._ready = ready
+
+    def __missing__(self, text: str):
+        value = self._values[text]
+        ready = None if value.__class__ is rules.RuleError else self._ready(value)
+        if len(self) < _CACHE_LIMIT:
+            self[text] = ready
+        return ready
 
 
 def _number_memo(field_name: str, decimal_comma: bool) -> _Memo:

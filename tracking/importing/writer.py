@@ -19,7 +19,6 @@ An import records the previous values of every row it overwrites
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -201,26 +200,6 @@ def _duplicates_dropped(lines: list[int]) -> str:
     return f"Lines {shown} repeat earlier lines exactly; each was imported once."
 
 
-def _tuple_getter(get, names: tuple[str, ...]):
-    """``get(*names)`` that always gives a tuple (operator's getters give a bare
-    value for one name)."""
-    if not names:
-        return lambda _: ()
-    getter = get(*names)
-    return getter if len(names) > 1 else (lambda obj: (getter(obj),))
-
-
-SAMPLE_ROWS = 10
-
-
-def _sampled(rows, sample: list, size: int = SAMPLE_ROWS):
-    """``rows``, passing the first ``size`` of them into ``sample`` on the way."""
-    for row in rows:
-        if len(sample) < size:
-            sample.append(row)
-        yield row
-
-
 class _Batch:
     """One import's staging table and the SQL run on it, inside the transaction."""
 
@@ -258,26 +237,12 @@ class _Batch:
         ) ON COMMIT DROP""")
         columns = ", ".join(("line", "email", "name", "date", "period_start", "period_end", "has_activity",
                              *self.scores, *self.counts))
-        scores_of = _tuple_getter(operator.attrgetter, self.scores)
-        counts_of = _tuple_getter(operator.itemgetter, self.counts)
-        no_scores = (None,) * len(self.scores)
-        no_counts = (None,) * len(self.counts)
         total = max(self.parsed.total_records, 1)
-        step = max(total // 80, 1000)
-        rows = self.parsed.rows()
-        if sample is not None:
-            rows = _sampled(rows, sample)
         with self.cursor.copy(f"COPY import_staging ({columns}) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for staged, row in enumerate(rows, 1):
-                scores, counts = row.scores, row.counts
-                write_row((
-                    row.line, row.email, row.name, row.date, row.period_start, row.period_end, counts is not None,
-                    *(scores_of(scores) if scores is not None else no_scores),
-                    *(counts_of(counts) if counts is not None else no_counts),
-                ))
-                if progress is not None and staged % step == 0:
-                    progress(min(80, staged * 80 // total))
+            for chunk in self.parsed.copy_text(self.scores, self.counts, sample):
+                copy.write(chunk)
+                if progress is not None:
+                    progress(min(80, self.parsed.records * 80 // total))
         # The planner knows nothing of a fresh temporary table; the join keys are what matter.
         self.execute("ANALYZE import_staging (email, date, period_start, period_end)")
 
