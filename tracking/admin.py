@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import connection
 from django.db.models import Min
 
 from scoring.outbox import request_recomputes
+from tracking.importing.writer import lock_people
 from tracking.models import Activity, ImportJob, Membership, Snapshot, Team, User
 
 
@@ -44,8 +46,31 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "team"]
 
 
+class PersonLocked(admin.ModelAdmin):
+    """Writes a person's raw rows as every writer does: holding that person's
+    advisory lock (``writer.lock_people``) until commit, so an edit and an import
+    of the same person take turns. The admin's views run in one transaction."""
+
+    def _lock(self, *user_ids) -> None:
+        with connection.cursor() as cursor:
+            lock_people(cursor, sorted({pk for pk in user_ids if pk is not None}))
+
+    def save_model(self, request, obj, form, change):
+        before = type(obj).objects.filter(pk=obj.pk).values_list("user_id", flat=True).first() if change else None
+        self._lock(obj.user_id, before)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        self._lock(obj.user_id)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._lock(*queryset.order_by().values_list("user_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+
+
 @admin.register(Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
+class SnapshotAdmin(PersonLocked):
     list_display = ["user", "date", "ssi", "brand", "people", "insights", "relationships", "source"]
     list_filter = ["source", "date"]
     search_fields = ["user__email", "user__name"]
@@ -74,7 +99,7 @@ class SnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(PersonLocked):
     list_display = ["user", "period_start", "period_end", "searches", "profile_views", "posts", "source"]
     list_filter = ["source", "period_start"]
     search_fields = ["user__email", "user__name"]

@@ -310,3 +310,68 @@ def test_two_overlapping_imports_in_separate_processes_take_turns(tmp_path):
     # Every row is the second file's, whole.
     assert len(set(Snapshot.objects.values_list("ssi", "brand"))) == 1
     assert Snapshot.objects.count() == 2000
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("model_admin", ["snapshot", "activity"])
+def test_an_admin_edit_racing_an_import_of_the_same_day_makes_the_import_wait_then_update(tmp_path, model_admin):
+    """An admin saving a person's day holds that person's lock until commit, as
+    every writer does: an import of the same day waits, then updates the saved
+    row (no IntegrityError, exact counts)."""
+    import threading
+
+    from django.contrib import admin as admin_site
+    from django.db import connections, transaction
+
+    person = make_user("race@example.com")
+    day = dt.date(2026, 3, 10)
+    path = write(tmp_path, f"email,date,ssi,brand,people,insights,relationships,posts\n"
+                           f"race@example.com,{day},60,15,15,15,15,7\n")
+    saved, release = threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def edit():
+        try:
+            with transaction.atomic():
+                if model_admin == "snapshot":
+                    obj = Snapshot(user=person, date=day, ssi=40, brand=10, people=10, insights=10, relationships=10)
+                else:
+                    obj = Activity(user=person, period_start=day, period_end=day, posts=3)
+                admin_site.site._registry[type(obj)].save_model(None, obj, None, False)
+                saved.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def load():
+        try:
+            with path.open("rb") as stream:
+                outcome["result"] = writer.import_file(stream)
+        except Exception as error:
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    editor = threading.Thread(target=edit)
+    editor.start()
+    assert saved.wait(30)
+    importer = threading.Thread(target=load)
+    importer.start()
+    with connection.cursor() as cursor:
+        for _ in range(300):  # the import blocks behind the edit
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                break
+            importer.join(0.05)
+    release.set()
+    editor.join(30)
+    importer.join(60)
+    assert "error" not in outcome, outcome
+    result = outcome["result"]
+    if model_admin == "snapshot":
+        assert (result.created, result.updated) == (0, 1)
+    else:
+        # The row's snapshot is new; its activity updated the edited one.
+        assert (result.created, result.updated) == (1, 0)
+    assert Snapshot.objects.get(user=person, date=day).ssi == 60
+    assert Activity.objects.get(user=person, period_start=day).posts == 7

@@ -369,9 +369,10 @@ class _Batch:
 
     def _upsert(self, table: str, kind: str, key: tuple[str, ...], values: tuple[str, ...], where: str) -> None:
         """One table's upsert. Rows are compared with what is stored first, so only
-        new and changed rows are written; the advisory locks keep that comparison
-        true until commit. ON CONFLICT still guards against a writer that does not
-        take the locks."""
+        new and changed rows are written: new ones inserted, changed ones updated
+        by id. Every writer of snapshots and activity takes the people's advisory
+        locks before it writes (``lock_people``), so that comparison stays true
+        until commit, and a new row needs no ON CONFLICT arbitration."""
         key_sql = ", ".join(key)
         values_sql = ", ".join(values)
         # A snapshot's key is one date; an activity's, its period.
@@ -387,7 +388,7 @@ class _Batch:
         self.execute(f"""
             WITH src AS (
                 SELECT u.id AS user_id, s.line, {", ".join(f"s.{c}" for c in (*key, *values))},
-                       o.id IS NULL AS created, s.ssi IS NOT NULL AS has_snapshot{previous}
+                       o.id AS stored, o.id IS NULL AS created, s.ssi IS NOT NULL AS has_snapshot{previous}
                 FROM import_staging s
                 JOIN {self.users} u ON lower(u.email) = s.email
                 LEFT JOIN {table} o ON o.user_id = u.id AND {" AND ".join(f"o.{k} = s.{k}" for k in key)}
@@ -395,16 +396,16 @@ class _Batch:
                   AND (o.id IS NULL OR ({", ".join(f"o.{v}" for v in values)}) IS DISTINCT FROM
                                        ({", ".join(f"s.{v}" for v in values)}))
             ),
-            up AS (
-                INSERT INTO {table} AS t (user_id, {key_sql}, {values_sql}, source, import_job_id, import_line,
-                                          created_at, updated_at)
-                SELECT user_id, {key_sql}, {values_sql}, %(source)s, %(job)s, line, %(now)s, %(now)s FROM src
-                ON CONFLICT (user_id, {key_sql}) DO UPDATE SET
-                    {", ".join(f"{v} = EXCLUDED.{v}" for v in values)}, source = EXCLUDED.source,
-                    import_job_id = EXCLUDED.import_job_id, import_line = EXCLUDED.import_line,
-                    updated_at = EXCLUDED.updated_at
-                WHERE ({", ".join(f"t.{v}" for v in values)}) IS DISTINCT FROM
-                      ({", ".join(f"EXCLUDED.{v}" for v in values)})
+            inserted AS (
+                INSERT INTO {table} (user_id, {key_sql}, {values_sql}, source, import_job_id, import_line,
+                                     created_at, updated_at)
+                SELECT user_id, {key_sql}, {values_sql}, %(source)s, %(job)s, line, %(now)s, %(now)s
+                FROM src WHERE created
+            ),
+            changed AS (
+                UPDATE {table} t SET ({values_sql}, source, import_job_id, import_line, updated_at)
+                    = ({", ".join(f"src.{v}" for v in values)}, %(source)s, %(job)s, src.line, %(now)s)
+                FROM src WHERE NOT src.created AND t.id = src.stored
             ){log}
             INSERT INTO import_touched (line, user_id, day, kind, created, has_snapshot)
             SELECT line, user_id, {start}, %(kind)s, created, has_snapshot FROM src

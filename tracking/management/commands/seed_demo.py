@@ -5,10 +5,11 @@ from __future__ import annotations
 import zlib
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from scoring import trends
 from tracking import demo, rules
+from tracking.importing.writer import lock_people
 from tracking.models import Activity, Membership, Snapshot, Source, Team, User
 
 DEMO_PASSWORD = "demo"
@@ -55,6 +56,9 @@ class Command(BaseCommand):
                     Membership.objects.get_or_create(user=user, team=teams[slug], defaults={"role": role})
                 if email != "admin@example.com":
                     people.append(user)
+            # As every writer of a person's rows: an import of the same people waits its turn.
+            with connection.cursor() as cursor:
+                lock_people(cursor, [user.pk for user in people])
             for user in people:
                 self._history(user)
         # The derived rows, as the workers would compute them: people, then their teams.
