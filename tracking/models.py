@@ -156,7 +156,10 @@ def _between(field, low, high):
 class Snapshot(Provenance):
     """One person's SSI on one day, as LinkedIn showed it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshots")
+    # No index of its own: UNIQUE(user, date) leads with the person and serves every look-up by person.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+    )
     date = models.DateField()
     ssi = models.DecimalField("SSI", max_digits=6, decimal_places=3)
     brand = models.DecimalField(rules.LABELS["brand"], max_digits=5, decimal_places=3, null=True, blank=True)
@@ -212,7 +215,10 @@ class Activity(Provenance):
     """Activity counts over a period: a single day for daily entry, a whole range
     for a Sales Navigator usage report. A period total is never split into days."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities")
+    # No index of its own: UNIQUE(user, period_start, period_end) leads with the person.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )
     period_start = models.DateField()
     period_end = models.DateField()
     posts = models.PositiveIntegerField(null=True, blank=True)
