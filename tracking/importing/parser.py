@@ -63,6 +63,8 @@ _HEAD_BYTES = 4 * MAX_LINE_CHARS
 # Files repeat values (the same pillar score, date or email on many rows), so
 # each conversion is remembered, up to this many distinct texts per column.
 _CACHE_LIMIT = 20_000
+# Distinct emails and dates the first read of a file keeps for the writer.
+_SCAN_KEEP = 100_000
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SCORE_FIELDS = ("ssi", *rules.PILLARS, "industry_rank", "network_rank", "industry_avg", "network_avg")
@@ -146,6 +148,10 @@ NO_DATE_COLUMN = "The file has no Date column: give the date its scores were tak
 
 class ImportFileError(Exception):
     """The file as a whole cannot be imported; ``str(err)`` is one line saying why."""
+
+
+class NotPlain(Exception):
+    """A row the writer's direct path cannot take as it is; the full path reads the file instead."""
 
 
 @dataclass(slots=True)
@@ -278,6 +284,12 @@ class ParsedFile(abc.ABC):
                 lines = []
         if lines:
             yield "".join(lines)
+
+    def restart(self) -> None:
+        """Forget what reading the rows found, to read them again from the start."""
+        self.rejected = []
+        self.rejected_lines = 0
+        self.records = 0
 
     def reject(self, line: int, errors: list[rules.RuleError]) -> None:
         self.rejected_lines += 1
@@ -480,6 +492,14 @@ class CsvFile(ParsedFile):
         self._map_columns(header)
         self._scan()
         self._prepare_converters()
+        self._warnings_before_rows = list(self.warnings)
+
+    def restart(self) -> None:
+        """Forget what reading the rows found, to read them again from the start."""
+        super().restart()
+        self.warnings = list(self._warnings_before_rows)
+        self._skipped_seats = []
+        self._skipped_count = 0
 
     # -- reading the file -------------------------------------------------
 
@@ -581,9 +601,16 @@ class CsvFile(ParsedFile):
 
     def _scan(self) -> None:
         """Read the whole file once for what only the whole file can tell: its
-        limits, its number of rows, and whether dates are day- or month-first."""
+        limits, its number of rows, and whether dates are day- or month-first.
+        On the way it keeps the distinct texts of the email and date cells
+        (``scanned_emails``, ``scanned_dates``; None past ``_SCAN_KEEP`` of them),
+        so the writer can tell before writing whom and which days the file names."""
         date_columns = [self._index[f] for f in DATE_FIELDS if f in self._index]
+        email_at = self._index["email"]
         order = _DateOrder()
+        dates: set[str] | None = set()
+        emails: set[str] | None = set()
+        header_line = self.header_line
         records = 0
         line = 0
         with self._open() as text:
@@ -594,17 +621,30 @@ class CsvFile(ParsedFile):
                         raise ImportFileError(
                             f"Line {line} has {len(record):,} columns; an SSI file has at most {MAX_COLUMNS}."
                         )
-                    if line > self.header_line and _has_text(record):
+                    if line > header_line and _has_text(record):
                         records += 1
+                        width = len(record)
                         for position in date_columns:
-                            if position < len(record):
-                                order.see(record[position])
+                            if position < width:
+                                cell = record[position]
+                                # The order is decided by distinct texts: each is looked at once.
+                                if dates is None or cell not in dates:
+                                    order.see(cell)
+                                    if dates is not None:
+                                        dates.add(cell)
+                                        if len(dates) > _SCAN_KEEP:
+                                            dates = None
+                        if emails is not None and email_at < width:
+                            emails.add(record[email_at])
+                            if len(emails) > _SCAN_KEEP:
+                                emails = None
             except csv.Error as error:
                 raise _csv_problem(error, line + 1) from None
         if records == 0:
             raise ImportFileError("The file has a header but no rows of data.")
         self.total_records = records
         self.date_order = order.decide()
+        self.scanned_emails, self.scanned_dates = emails, dates
 
     # -- converting cells ------------------------------------------------
     #
@@ -739,6 +779,105 @@ class CsvFile(ParsedFile):
             except csv.Error as error:
                 # The scan read the same file without error; only a file changed since could get here.
                 raise _csv_problem(error, line + 1) from None
+        if lines:
+            yield "".join(lines)
+        self._after_rows()
+
+    def named_people(self) -> set[str] | None:
+        """The emails the rows name, as stored, when the first read kept them and
+        every one is a valid address; else None."""
+        if self.scanned_emails is None:
+            return None
+        found = set()
+        for text in self.scanned_emails:
+            email = self._email_memo[text]
+            if email.__class__ is rules.RuleError:
+                return None
+            found.add(email)
+        return found
+
+    def date_span(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last date of a per-day file, when the first read kept its
+        dates and every one is a valid date; else None."""
+        if self.format != DAILY or self.scanned_dates is None or not self.scanned_dates:
+            return None
+        (_, _, memo), = self._dates
+        days = []
+        for text in self.scanned_dates:
+            day = memo[text]
+            if day is None or day.__class__ is rules.RuleError:
+                return None
+            days.append(day)
+        return min(days), max(days)
+
+    def snapshot_copy_text(
+        self, scores: tuple[str, ...], people: dict[str, str], limits: dict[str, str], tail: str,
+    ) -> Iterator[str]:
+        """Every row as COPY text for the snapshot table itself: user_id, date,
+        ``scores``, import_line, then ``tail`` (the same for every row). For a
+        per-day file without activity whose every row is plainly valid, as the
+        shortcut of ``copy_text`` takes it; raises ``NotPlain`` at the first row
+        that is not, or that names a person not in ``people`` (escaped email →
+        id), or a day after that person's ``limits`` (escaped email → ISO date)."""
+        fast = self._fast_columns(scores, ())
+        if fast is None:
+            raise NotPlain
+        email_at, email_memo, date_at, date_memo, pillars, others, _ = fast
+        (ssi_at, ssi_memo), (brand_at, brand_memo), (people_at, people_memo), (insights_at, insights_memo), (
+            relationships_at, relationships_memo) = pillars
+        width = self.width
+        header_line = self.header_line
+        lines: list[str] = []
+        add = lines.append
+        records = 0
+        line = header_line
+        try:
+            with self._open() as text:
+                for line, record in enumerate(self._reader(text), 1):
+                    if line <= header_line or not record:
+                        continue
+                    if len(record) != width:
+                        raise NotPlain
+                    email = email_memo[record[email_at]]
+                    if email is None:
+                        if not record[email_at].strip() and not _has_text(record):
+                            continue  # a blank line, as _row skips it
+                        raise NotPlain
+                    person = people.get(email)
+                    date = date_memo[record[date_at]]
+                    ssi = ssi_memo[record[ssi_at]]
+                    brand = brand_memo[record[brand_at]]
+                    people_ = people_memo[record[people_at]]
+                    insights = insights_memo[record[insights_at]]
+                    relationships = relationships_memo[record[relationships_at]]
+                    if (person is None or date is None or ssi is None or brand is None or people_ is None
+                            or insights is None or relationships is None or ssi[0] is None):
+                        raise NotPlain
+                    if limits and email in limits and date > limits[email]:
+                        raise NotPlain
+                    if brand[0] is None:
+                        if people_[0] is not None or insights[0] is not None or relationships[0] is not None:
+                            raise NotPlain
+                    elif (people_[0] is None or insights[0] is None or relationships[0] is None
+                          or abs(ssi[0] - brand[0] - people_[0] - insights[0] - relationships[0]) > 1000):
+                        raise NotPlain
+                    cells = [person, date, ssi[1], brand[1], people_[1], insights[1], relationships[1]]
+                    for position, memo in others:
+                        cell = memo[record[position]]
+                        if cell is None:
+                            raise NotPlain
+                        cells.append(cell)
+                    cells.append(str(line))
+                    records += 1
+                    add("\t".join(cells))
+                    add(tail)
+                    if len(lines) >= 2 * COPY_CHUNK_ROWS:
+                        self.records = records
+                        yield "".join(lines)
+                        lines.clear()
+        except csv.Error as error:
+            raise _csv_problem(error, line + 1) from None
+        self.records = records
         if lines:
             yield "".join(lines)
         self._after_rows()
