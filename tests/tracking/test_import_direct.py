@@ -114,3 +114,22 @@ def test_the_direct_path_needs_every_email_and_date_of_the_first_read(monkeypatc
     parsed = parser.parse(io.BytesIO((HEADER + NEW_DAYS).encode()))
     assert parsed.named_people() == {"ana@example.com", "ben@example.com"}
     assert parsed.date_span() is None
+
+
+MANY_DAYS = "".join(
+    f"{who}@example.com,{dt.date(2019, 1, 1) + dt.timedelta(days=day)},40,10,10,10,10,5,30.5\n"
+    for who in ("ana", "ben") for day in range(1500)
+)
+
+
+@pytest.mark.parametrize("tail", [
+    "ana@example.com,2026-03-15,40,10,10,10,10,101,\n",  # a row for the full checks
+    "ana@example.com,2019-01-02,40,10,10,10,10,5,30.5\n",  # a day given twice, after whole chunks went in
+], ids=["invalid-row", "repeated-day"])
+def test_the_direct_path_gives_up_after_whole_chunks_went_in(people, monkeypatch, tail):
+    text = HEADER + MANY_DAYS + tail
+    assert len(MANY_DAYS.splitlines()) > parser.COPY_CHUNK_ROWS  # at least one chunk is written first
+    full, _ = _outcome(text, {}, direct=False, monkeypatch=monkeypatch)
+    direct, taken = _outcome(text, {}, direct=True, monkeypatch=monkeypatch)
+    assert direct == full
+    assert taken is False
