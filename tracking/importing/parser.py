@@ -13,8 +13,14 @@ Three formats are recognised:
 
 Files are streamed, never held whole: a CSV file is read three times (bytes, to
 settle the encoding; a scan, for the limits, the row count and the date order,
-which only the whole file can decide; then the rows), so memory stays flat
-however many rows there are.
+which only the whole file can decide, keeping on the way the distinct emails and
+dates for the writer; then the rows), so memory stays flat however many rows
+there are.
+
+The rows reach the writer as ``Row`` objects (``rows()``) or as ready
+PostgreSQL COPY text (``copy_text()``, ``snapshot_copy_text()``), the latter
+through a shortcut for plainly valid per-day rows that never decides alone:
+any other row goes through the same checks as ``rows()``.
 
 Line numbers are the ones a spreadsheet shows: the header is line 1 and every
 record is one line, blank ones included. A quoted value holding a line break

@@ -2,15 +2,24 @@
 
 The rows are copied (PostgreSQL COPY) into a temporary staging table; checks that
 need the database (unknown people, each person's own "today", duplicates within
-the file) run there as set operations; then one ``INSERT … ON CONFLICT … DO
-UPDATE … WHERE … IS DISTINCT FROM …`` per table writes them, so a row whose
-values are already stored is left alone and the created / updated / unchanged
-counts are exact. It all happens in one transaction: by default any rejected
-row means nothing is written.
+the file) run there as set operations; then, per table, the staged rows are
+compared with the stored ones (``IS DISTINCT FROM``) and only new rows are
+inserted and changed ones updated, so a row whose values are already stored is
+left alone and the created / updated / unchanged counts are exact. It all
+happens in one transaction: by default any rejected row means nothing is written.
+
+The common import of new days (a per-day file without activity, every row
+plainly valid, known people, none of their days stored yet) takes a direct
+path: its rows are copied straight into the snapshot table as the file is read,
+and any file that turns out otherwise is rolled back to a savepoint and written
+the full way (``_write_new_rows``).
 
 Imports touching the same people take turns: each takes a transaction-scoped
 advisory lock per person, in id order, before it reads or writes their rows, so
-two imports can neither deadlock nor lose one another's updates.
+two imports can neither deadlock nor lose one another's updates. Every other
+writer of snapshots and activity (forms and the API through
+``recording.record_day``, Django admin, demo seeding, undo) takes the same locks,
+which is what lets an import insert the rows it found new without ON CONFLICT.
 
 An import records the previous values of every row it overwrites
 (``ImportChange``), so ``undo`` can restore exactly what it changed.
