@@ -1,6 +1,15 @@
 """What is derived: tables rebuilt from tracking's raw rows, never edited by hand.
 
 Dropping every row here and recomputing gives the same answer.
+
+The derived tables' references to people and teams (``DERIVED_REFERENCE``) are
+enforced by the database as foreign keys would be, but per statement rather
+than per row (migration 0008): a full recompute writes about two million rows,
+and a row-by-row foreign-key check on each cost more than a third of its time.
+A statement that writes rows naming a person or team that does not exist
+fails with a foreign-key violation; the people and teams it names are locked
+against deletion until it commits, as a foreign key locks them; deleting a
+person or a team deletes their derived rows.
 """
 
 from django.conf import settings
@@ -8,6 +17,11 @@ from django.db import models
 from django.db.models import F, Q
 
 from tracking import rules
+
+# A derived row's person or team: checked by a statement-level trigger instead
+# of a row-by-row foreign key (see the module's docstring), so no constraint of
+# Django's own.
+DERIVED_REFERENCE = {"on_delete": models.CASCADE, "related_name": "+", "db_constraint": False}
 
 
 def _pillar_range(field: str) -> Q:
@@ -24,7 +38,7 @@ class UserDay(models.Model):
 
     # No index of its own: the unique (user, date) key serves every look-up by
     # person, and one index fewer is cheaper to maintain on a bulk recompute.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, **DERIVED_REFERENCE)
     date = models.DateField()
     ssi = models.DecimalField(max_digits=6, decimal_places=3)
     brand = models.DecimalField(max_digits=5, decimal_places=3, null=True)
@@ -81,7 +95,8 @@ class TeamDay(models.Model):
         INSIGHTS = "insights", "Engage with insights"
         RELATIONSHIPS = "relationships", "Build relationships"
 
-    team = models.ForeignKey("tracking.Team", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (team, metric, date) key leads with it.
+    team = models.ForeignKey("tracking.Team", db_index=False, **DERIVED_REFERENCE)
     date = models.DateField()
     metric = models.CharField(max_length=16, choices=Metric.choices)
     members = models.PositiveIntegerField()
@@ -115,8 +130,8 @@ class TeamMemberDay(models.Model):
 
     # No indexes of their own: the unique (user, team, date) key and the
     # (team, date) index serve look-ups by person and by team.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
-    team = models.ForeignKey("tracking.Team", on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, **DERIVED_REFERENCE)
+    team = models.ForeignKey("tracking.Team", db_index=False, **DERIVED_REFERENCE)
     date = models.DateField()
     ssi = models.DecimalField(max_digits=6, decimal_places=3)
     rank = models.PositiveIntegerField()
@@ -208,8 +223,11 @@ class Anomaly(models.Model):
         RANK_SLIP = "rank_slip", "A rank slipped 10 percentage points or more"
         NOT_REPORTING = "not_reporting", "No snapshot for 7 days"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="anomalies")
-    team = models.ForeignKey("tracking.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The user's index is the unique (user, kind, date) key's.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, db_index=False, **{**DERIVED_REFERENCE, "related_name": "anomalies"}
+    )
+    team = models.ForeignKey("tracking.Team", null=True, blank=True, **DERIVED_REFERENCE)
     date = models.DateField()
     kind = models.CharField(max_length=24, choices=Kind.choices)
     detail = models.JSONField(default=dict, blank=True)
