@@ -43,21 +43,35 @@ TEAM_KINDS = (Anomaly.Kind.PILLAR_BELOW_P25,)
 # The Monday of a date's week, in integer arithmetic (1 January of year 1 was a Monday).
 _MONDAY = "{d} - ({d} - DATE '0001-01-01') %% 7"
 
-def _sync(table: str, keys: tuple[str, ...], values: tuple[str, ...], source: str, scope: str) -> str:
+def _sync(
+    table: str, keys: tuple[str, ...], values: tuple[str, ...], source: str, scope: str,
+    created: dict[str, str] | None = None, into_empty: bool = False,
+) -> str:
     """Data-modifying CTEs that make ``table``'s rows within ``scope`` equal to the
     rows of CTE ``source``: stored rows are updated in place, missing ones
     inserted and vanished ones deleted.
 
-    Updating keeps each row's key, whose foreign keys PostgreSQL then does not
-    check again: on a bulk recompute those checks, one per inserted row, cost
-    more than computing the rows. An updated row still gets a new id, as a
-    re-inserted one would, since cached pages are keyed by max(id) and count
-    (summary.data_stamp). Rows that come out as they were stored are left alone:
-    on a full recompute that is nearly all of them, and writing a row costs
-    several times comparing it.
+    An updated row gets a new id, as a re-inserted one would, since cached
+    pages are keyed by max(id) and count (summary.data_stamp). Rows that come
+    out as they were stored are left alone: on a full recompute over stored rows
+    that is nearly all of them, and writing a row costs several times comparing
+    it. ``created`` gives columns set only when a row is inserted
+    ({column: SQL expression}).
+
+    ``into_empty``, when the caller knows ``scope`` holds no rows (a first
+    recompute, or one after the derived rows were dropped): the rows are
+    inserted straight from ``source``, with no merge to plan.
     """
     on = " AND ".join(f"t.{k} = n.{k}" for k in keys)
     cols = keys + values
+    extra = list((created or {}).items())
+    columns = ", ".join((*cols, *(column for column, _ in extra)))
+    if into_empty:
+        return f"""
+{table}_added AS (
+    INSERT INTO {table} ({columns})
+    SELECT {", ".join((*(f"n.{c}" for c in cols), *(expression for _, expression in extra)))} FROM {source} n
+)"""
     # One merge of the stored rows with the computed ones says what to do with
     # each; the writes then fetch just those rows by physical address (ctid).
     keep = (
@@ -79,8 +93,9 @@ def _sync(table: str, keys: tuple[str, ...], values: tuple[str, ...], source: st
     DELETE FROM {table} t
     WHERE t.ctid = ANY(ARRAY(SELECT tid FROM {table}_plan WHERE vanished))
 ), {table}_added AS (
-    INSERT INTO {table} ({", ".join(cols)})
-    SELECT {", ".join(f"p.{c}" for c in cols)} FROM {table}_plan p WHERE p.tid IS NULL
+    INSERT INTO {table} ({columns})
+    SELECT {", ".join((*(f"p.{c}" for c in cols), *(expression for _, expression in extra)))}
+    FROM {table}_plan p WHERE p.tid IS NULL
 )"""
 
 
@@ -104,8 +119,10 @@ _HEADROOM = ",\n".join(f"25 - o.{p} AS {p}_headroom" for p in ("brand", "people"
 # and a run of improved weeks restarts at a week that did not beat the one before
 # (or had none), so a week's streak is the number of weeks since that restart.
 # Where a run began before `since`, it continues from the stored row just before
-# `since`, which a recompute from `since` never changes.
-RECOMPUTE_SQL = f"""
+# `since`, which a recompute from `since` never changes. The person-level
+# anomalies come from the same pass, and both are written by one statement.
+def _person_sql(into_empty: bool) -> str:
+    return f"""
 WITH seed AS (
     SELECT u.id AS user_id,
         (SELECT e.log_streak FROM scoring_userday e
@@ -128,13 +145,19 @@ WITH seed AS (
             s.ssi - LAST_VALUE(s.ssi) OVER back30 AS delta30,
             s.ssi - LAST_VALUE(s.ssi) OVER back90 AS delta90,
             LAG(s.date) OVER w AS previous,
-            LEAD(s.date) OVER w AS next_date
+            LEAD(s.date) OVER w AS next_date,
+            -- For the anomalies: the highest SSI of the 7 days before, and the
+            -- ranks on the latest observation in [d-10, d-7].
+            MAX(s.ssi) OVER peak7 AS peak7,
+            LAST_VALUE(s.industry_rank) OVER back7 AS industry_before,
+            LAST_VALUE(s.network_rank) OVER back7 AS network_before
         FROM tracking_snapshot s
         WHERE s.user_id = ANY(%(users)s) AND s.date >= %(since)s::date - {LOOKBACK_DAYS}
         WINDOW
             w AS (PARTITION BY s.user_id ORDER BY s.date),
             w7 AS (w RANGE BETWEEN INTERVAL '6 days' PRECEDING AND CURRENT ROW),
             w30 AS (w RANGE BETWEEN INTERVAL '29 days' PRECEDING AND CURRENT ROW),
+            peak7 AS (w RANGE BETWEEN INTERVAL '7 days' PRECEDING AND INTERVAL '1 day' PRECEDING),
             back7 AS (w RANGE BETWEEN INTERVAL '10 days' PRECEDING AND INTERVAL '7 days' PRECEDING),
             back30 AS (w RANGE BETWEEN INTERVAL '33 days' PRECEDING AND INTERVAL '30 days' PRECEDING),
             back90 AS (w RANGE BETWEEN INTERVAL '93 days' PRECEDING AND INTERVAL '90 days' PRECEDING)
@@ -170,49 +193,12 @@ WITH seed AS (
     JOIN seed ON seed.user_id = o.user_id
     LEFT JOIN week_streaks before ON before.user_id = o.user_id AND before.week = o.week - 7
     WHERE o.date >= %(since)s
-), {_sync("scoring_userday", ("user_id", "date"), _USERDAY_VALUES, "computed",
-          "user_id = ANY(%(users)s) AND date >= %(since)s")}
-SELECT COUNT(*) FROM computed
-"""
-
-# Person-level anomalies, rewritten from `since` on. Each fires on the first day
-# its condition holds, not again while it keeps holding (no flagged observation
-# in the 7 days before), so a slump is one alert, not one a day. Every rule looks
-# back a bounded number of days, which is why a partial recompute equals a full one.
-PERSON_ANOMALY_SQL = f"""
-WITH obs AS (
-    SELECT s.user_id, s.date, s.ssi, s.industry_rank, s.network_rank,
-        MAX(s.ssi) OVER peak AS peak7,
-        LEAD(s.date) OVER w AS next_date,
-        -- The ranks on the latest observation in [d-10, d-7].
-        LAST_VALUE(s.industry_rank) OVER back7 AS industry_before,
-        LAST_VALUE(s.network_rank) OVER back7 AS network_before
-    FROM tracking_snapshot s
-    WHERE s.user_id = ANY(%(users)s) AND s.date >= %(since)s::date - 30
-    WINDOW
-        w AS (PARTITION BY s.user_id ORDER BY s.date),
-        peak AS (w RANGE BETWEEN INTERVAL '7 days' PRECEDING AND INTERVAL '1 day' PRECEDING),
-        back7 AS (w RANGE BETWEEN INTERVAL '10 days' PRECEDING AND INTERVAL '7 days' PRECEDING)
 ), flagged AS (
-    SELECT obs.*,
-        peak7 - ssi >= {SSI_DROP_POINTS} AS dropped,
-        COALESCE(industry_rank - industry_before >= {RANK_SLIP_POINTS}, false)
-            OR COALESCE(network_rank - network_before >= {RANK_SLIP_POINTS}, false) AS slipped
-    FROM obs
-), fresh AS (
-    SELECT flagged.*,
-        BOOL_OR(dropped) OVER w AS dropped_before,
-        BOOL_OR(slipped) OVER w AS slipped_before
-    FROM flagged
-    WINDOW w AS (PARTITION BY user_id ORDER BY date RANGE BETWEEN INTERVAL '7 days' PRECEDING AND INTERVAL '1 day' PRECEDING)
-), today AS (
-    SELECT * FROM unnest(%(t_users)s::bigint[], %(t_dates)s::date[]) AS t(user_id, today)
-)
-INSERT INTO scoring_anomaly (user_id, team_id, date, kind, detail, created_at)
-SELECT user_id, NULL, date, kind, detail, now() FROM (
+    -- Days whose SSI is 3 points or more below the best of the 7 days before,
+    -- and days whose rank slipped 10 points or more since a week before.
     SELECT user_id, date, 'ssi_drop' AS kind,
         jsonb_build_object('from', peak7, 'to', ssi, 'change', ssi - peak7) AS detail
-    FROM fresh WHERE dropped AND NOT COALESCE(dropped_before, false)
+    FROM obs WHERE peak7 - ssi >= {SSI_DROP_POINTS}
     UNION ALL
     SELECT user_id, date, 'rank_slip',
         jsonb_strip_nulls(jsonb_build_object(
@@ -220,18 +206,37 @@ SELECT user_id, NULL, date, kind, detail, now() FROM (
             'industry_to', CASE WHEN industry_rank - industry_before >= {RANK_SLIP_POINTS} THEN industry_rank END,
             'network_from', CASE WHEN network_rank - network_before >= {RANK_SLIP_POINTS} THEN network_before END,
             'network_to', CASE WHEN network_rank - network_before >= {RANK_SLIP_POINTS} THEN network_rank END))
-    FROM fresh WHERE slipped AND NOT COALESCE(slipped_before, false)
+    FROM obs
+    WHERE industry_rank - industry_before >= {RANK_SLIP_POINTS} OR network_rank - network_before >= {RANK_SLIP_POINTS}
+), today AS (
+    SELECT * FROM unnest(%(t_users)s::bigint[], %(t_dates)s::date[]) AS t(user_id, today)
+), person_anomalies AS (
+    -- A flagged day is an anomaly on the first day its condition holds, not
+    -- again while it keeps holding (the same kind flagged in the 7 days before),
+    -- so a slump is one alert, not one a day. Every rule looks back a bounded
+    -- number of days (fewer than the 93 read), which is why a partial recompute
+    -- equals a full one.
+    SELECT user_id, kind, date, NULL::bigint AS team_id, detail FROM (
+        SELECT flagged.*, LAG(date) OVER (PARTITION BY user_id, kind ORDER BY date) AS previous FROM flagged
+    ) AS ordered
+    WHERE date >= %(since)s AND (previous IS NULL OR previous < date - {REPORTING_DAYS})
     UNION ALL
-    -- Silent for 7 days: after a gap between two observations, or since the last
-    -- one, up to the person's own today.
-    SELECT f.user_id, f.date + {REPORTING_DAYS}, 'not_reporting', jsonb_build_object('last_logged', f.date)
-    FROM fresh f JOIN today t ON t.user_id = f.user_id
-    WHERE COALESCE(f.next_date, t.today + 1) - f.date > {REPORTING_DAYS}
-      AND f.date + {REPORTING_DAYS} <= t.today
-) AS found
-WHERE date >= %(since)s
-ON CONFLICT (user_id, kind, date) DO UPDATE SET team_id = EXCLUDED.team_id, detail = EXCLUDED.detail
+    -- Silent for 7 days: after a gap between two observations, or since the
+    -- last one, up to the person's own today.
+    SELECT o.user_id, 'not_reporting', o.date + {REPORTING_DAYS}, NULL, jsonb_build_object('last_logged', o.date)
+    FROM obs o JOIN today t ON t.user_id = o.user_id
+    WHERE COALESCE(o.next_date, t.today + 1) - o.date > {REPORTING_DAYS}
+      AND o.date + {REPORTING_DAYS} <= t.today AND o.date + {REPORTING_DAYS} >= %(since)s
+), {_sync("scoring_userday", ("user_id", "date"), _USERDAY_VALUES, "computed",
+          "user_id = ANY(%(users)s) AND date >= %(since)s", into_empty=into_empty)},
+{_sync("scoring_anomaly", ("user_id", "kind", "date"), ("team_id", "detail"), "person_anomalies",
+       "user_id = ANY(%(users)s) AND date >= %(since)s AND kind = ANY(%(kinds)s)", created={"created_at": "now()"})}
+SELECT COUNT(*) FROM computed
 """
+
+
+# {True: into no stored person days, False: over stored ones} (see _sync).
+RECOMPUTE_SQL = {into_empty: _person_sql(into_empty) for into_empty in (False, True)}
 
 # One team, every calendar day from `start` to `end`. Each member counts with
 # their latest snapshot no older than 7 days: a snapshot holds from its date until
@@ -251,7 +256,8 @@ _DAILY = ",\n".join(
 )
 _METRIC_ROWS = ", ".join(f"('{m}', a.{m}_n, a.{m}_mean, a.{m}_q, a.{m}_min, a.{m}_max)" for m in _METRICS)
 
-TEAM_SQL = f"""
+def _team_sql(into_empty: bool) -> str:
+    return f"""
 WITH members AS (
     SELECT user_id FROM tracking_membership WHERE team_id = %(team)s AND role = 'member'
 ), held AS (
@@ -289,14 +295,18 @@ WITH members AS (
     WHERE seen = date
 ), {_sync("scoring_teamday", ("team_id", "metric", "date"),
           ("members", "reporting", "mean", "median", "p25", "p75", "min", "max"), "team_days",
-          "team_id = %(team)s AND date >= %(since)s")},
+          "team_id = %(team)s AND date >= %(since)s", into_empty=into_empty)},
 {_sync("scoring_teammemberday", ("user_id", "team_id", "date"), ("ssi", "rank", "reporting", "percentile"),
-       "standing", "team_id = %(team)s AND date >= %(since)s")}
+       "standing", "team_id = %(team)s AND date >= %(since)s", into_empty=into_empty)}
 SELECT 1
 """
 
+
+# {True: into no stored team days or standings, False: over stored ones}.
+TEAM_SQL = {into_empty: _team_sql(into_empty) for into_empty in (False, True)}
+
 # A member's pillar newly below the 25th percentile of one of their teams, on a
-# day they logged (not again while it stays below: see PERSON_ANOMALY_SQL).
+# day they logged (not again while it stays below: see RECOMPUTE_SQL's person_anomalies).
 PILLAR_ANOMALY_SQL = f"""
 WITH mine AS (
     SELECT m.user_id, m.team_id FROM tracking_membership m WHERE m.user_id = ANY(%(users)s) AND m.role = 'member'
@@ -373,17 +383,15 @@ def recompute_people(user_ids: Iterable[int], since: dt.date | None = None) -> i
     with transaction.atomic(), connection.cursor() as cursor:
         _lock_people(cursor, users)
         _tune(cursor)
-        cursor.execute(RECOMPUTE_SQL, {"users": users, "since": since, "week": _monday(since)})
-        written = cursor.fetchone()[0]
         cursor.execute(
-            "DELETE FROM scoring_anomaly WHERE user_id = ANY(%s) AND date >= %s AND kind = ANY(%s)",
-            [users, since, list(PERSON_KINDS)],
+            "SELECT EXISTS (SELECT 1 FROM scoring_userday WHERE user_id = ANY(%s) AND date >= %s)", [users, since]
         )
-        cursor.execute(PERSON_ANOMALY_SQL, {
-            "users": users, "since": since,
+        into_empty = not cursor.fetchone()[0]
+        cursor.execute(RECOMPUTE_SQL[into_empty], {
+            "users": users, "since": since, "week": _monday(since), "kinds": list(PERSON_KINDS),
             "t_users": list(todays), "t_dates": list(todays.values()),
         })
-        return written
+        return cursor.fetchone()[0]
 
 
 def recompute(user_id: int, since: dt.date | None = None) -> int:
@@ -490,7 +498,15 @@ def recompute_team(team_id: int, since: dt.date | None = None) -> int:
         start = max(first, since_day) if first is not None else None
         end = max(last, timezone.localdate()) if last is not None else None
         if start is not None and start <= end:
-            cursor.execute(TEAM_SQL, {"team": team_id, "since": since_day, "start": start, "end": end})
+            cursor.execute(
+                """
+                SELECT EXISTS (SELECT 1 FROM scoring_teamday WHERE team_id = %(team)s AND date >= %(since)s)
+                    OR EXISTS (SELECT 1 FROM scoring_teammemberday WHERE team_id = %(team)s AND date >= %(since)s)
+                """,
+                {"team": team_id, "since": since_day},
+            )
+            into_empty = not cursor.fetchone()[0]
+            cursor.execute(TEAM_SQL[into_empty], {"team": team_id, "since": since_day, "start": start, "end": end})
             written = (end - start).days + 1
         else:
             cursor.execute("DELETE FROM scoring_teamday WHERE team_id = %s AND date >= %s", [team_id, since_day])

@@ -30,16 +30,16 @@ def _state(model, **filters):
 
 
 @pytest.mark.django_db
-def test_a_recompute_aborted_half_way_leaves_the_previous_rows(sales, monkeypatch):
+def test_a_recompute_aborted_half_way_leaves_the_previous_rows(sales, east, monkeypatch):
     _seed(sales)
-    trends.recompute(sales.pk)
-    before = _state(UserDay, user=sales)
+    trends.recompute_with_teams([sales.pk])
+    before = _state(UserDay, user=sales), _state(Anomaly, user=sales)
     sales.snapshots.filter(date=D(2026, 2, 10)).update(ssi=57)
-    # The failure comes after the old rows were deleted and the new ones inserted.
-    monkeypatch.setattr(trends, "PERSON_ANOMALY_SQL", "SELECT 1/0")
+    # The failure comes after the person's rows were rewritten, in their team's step.
+    monkeypatch.setattr(trends, "TEAM_SQL", {False: "SELECT 1/0", True: "SELECT 1/0"})
     with pytest.raises(Exception, match="division by zero"):
-        trends.recompute(sales.pk, D(2026, 1, 1))
-    assert _state(UserDay, user=sales) == before
+        trends.recompute_with_teams([sales.pk], D(2026, 1, 1))
+    assert (_state(UserDay, user=sales), _state(Anomaly, user=sales)) == before
 
 
 @pytest.mark.django_db

@@ -100,6 +100,26 @@ def test_a_deleted_snapshot_takes_its_day_with_it_and_the_count_moves_the_stamp(
     assert summary.data_stamp(sales) != stamp
 
 
+@pytest.mark.django_db
+def test_an_anomaly_that_comes_out_the_same_keeps_its_row_and_the_stamp(sales):
+    for day, ssi in ((D(2026, 3, 1), 45), (D(2026, 3, 3), 41), (D(2026, 3, 20), 42)):
+        snap(sales, day, ssi)
+    with time_machine.travel(dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC), tick=False):
+        trends.recompute(sales.pk)
+        before, stamp = _anomalies(sales), summary.data_stamp(sales)
+        trends.recompute(sales.pk)
+        assert _anomalies(sales) == before
+        assert summary.data_stamp(sales) == stamp
+    # A 4-point drop on the 3rd, then silent from the 3rd to the 20th.
+    assert sorted((kind, day) for kind, day, _ in before) == [
+        ("not_reporting", D(2026, 3, 10)), ("ssi_drop", D(2026, 3, 3)),
+    ]
+
+
+def _anomalies(person):
+    return sorted(Anomaly.objects.filter(user=person).values_list("kind", "date", "pk"))
+
+
 def _everything():
     def rows(model):
         fields = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "created_at")]
