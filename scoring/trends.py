@@ -283,14 +283,18 @@ WITH members AS (
     LEFT JOIN daily a ON a.date = d.date
     CROSS JOIN LATERAL (VALUES {_METRIC_ROWS}) AS v(metric, n, mean, q, min, max)
 ), standing AS MATERIALIZED (
-    SELECT user_id, %(team)s::bigint AS team_id, date, ssi, rank, reporting,
-        CASE WHEN reporting > 1 THEN ROUND((pr * 100)::numeric, 6) END AS percentile
+    -- One sort by score: below = members scoring strictly lower, at_most = lower
+    -- or equal. The rank from the top is 1 + those scoring higher, and the
+    -- percentile is PERCENT_RANK's (below / (reporting - 1)), in its double precision.
+    SELECT user_id, %(team)s::bigint AS team_id, date, ssi, reporting - at_most + 1 AS rank, reporting,
+        CASE WHEN reporting > 1 THEN ROUND((below::float8 / (reporting - 1) * 100)::numeric, 6) END AS percentile
     FROM (
         SELECT c.user_id, c.date, c.seen, c.ssi,
-            RANK() OVER (PARTITION BY c.date ORDER BY c.ssi DESC) AS rank,
-            COUNT(*) OVER (PARTITION BY c.date) AS reporting,
-            PERCENT_RANK() OVER (PARTITION BY c.date ORDER BY c.ssi) AS pr
+            RANK() OVER by_score - 1 AS below,
+            COUNT(*) OVER by_score AS at_most,
+            COUNT(*) OVER (PARTITION BY c.date) AS reporting
         FROM current c
+        WINDOW by_score AS (PARTITION BY c.date ORDER BY c.ssi)
     ) AS ranked
     WHERE seen = date
 ), {_sync("scoring_teamday", ("team_id", "metric", "date"),
@@ -310,38 +314,42 @@ TEAM_SQL = {into_empty: _team_sql(into_empty) for into_empty in (False, True)}
 PILLAR_ANOMALY_SQL = f"""
 WITH mine AS (
     SELECT m.user_id, m.team_id FROM tracking_membership m WHERE m.user_id = ANY(%(users)s) AND m.role = 'member'
-), quartile AS (
-    -- Each of these teams' days with its four pillar p25s side by side: one hash
-    -- join with the snapshots instead of an index probe per snapshot and pillar.
+), quartile AS MATERIALIZED (
+    -- Each of these teams' days with its four pillar p25s side by side.
     SELECT td.team_id, td.date,
         {", ".join(f"MAX(td.p25) FILTER (WHERE td.metric = '{p}') AS {p}" for p in _PILLARS)}
     FROM scoring_teamday td
     WHERE td.team_id IN (SELECT team_id FROM mine) AND td.date >= %(since)s::date - {REPORTING_DAYS}
         AND td.metric <> 'ssi'
     GROUP BY td.team_id, td.date
-), below AS (
-    -- One probe of the (user, date) index per member and team day. A plain join
-    -- leaves the choice to the planner, which, just after the team's days were
-    -- first written (statistics still saying "empty"), scanned every member's
-    -- snapshots for each day: 20 times slower. LIMIT 1 (the key is unique) keeps
-    -- the probe.
-    SELECT mine.user_id, q.date, mine.team_id, v.pillar, v.value, v.p25
-    FROM mine
-    JOIN quartile q ON q.team_id = mine.team_id
-    CROSS JOIN LATERAL (
-        SELECT s.brand, s.people, s.insights, s.relationships FROM tracking_snapshot s
-        WHERE s.user_id = mine.user_id AND s.date = q.date LIMIT 1
-    ) AS s
-    CROSS JOIN LATERAL (VALUES {", ".join(f"('{p}', s.{p}, q.{p})" for p in _PILLARS)}) AS v(pillar, value, p25)
-    WHERE v.value < v.p25
+), logged AS MATERIALIZED (
+    -- Their snapshots, by index range per person.
+    SELECT s.user_id, s.date, {", ".join(f"s.{p}" for p in _PILLARS)}
+    FROM tracking_snapshot s
+    WHERE s.user_id = ANY(%(users)s) AND s.date >= %(since)s::date - {REPORTING_DAYS} AND s.brand IS NOT NULL
+), compared AS (
+    -- Each logged day with the p25s of the member's team that day: one hash join
+    -- of the two (CTEs, so it stays one whatever the statistics say: just after a
+    -- team's days were first written they still say "empty").
+    SELECT l.user_id, l.date, m.team_id, {", ".join(f"l.{p}, q.{p} AS {p}_p25" for p in _PILLARS)}
+    FROM logged l JOIN mine m ON m.user_id = l.user_id JOIN quartile q ON q.team_id = m.team_id AND q.date = l.date
+), marked AS (
+    -- The latest earlier day each pillar was below, in the same team.
+    SELECT c.*, {", ".join(f"MAX(CASE WHEN c.{p} < c.{p}_p25 THEN c.date END) OVER before AS {p}_previous"
+                           for p in _PILLARS)}
+    FROM compared c
+    WINDOW before AS (PARTITION BY c.user_id, c.team_id ORDER BY c.date ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), fresh AS (
-    -- The previous day below, for the same team and pillar, is the latest one:
-    -- none within the 7 days before means this one is new.
-    SELECT * FROM (
-        SELECT b.*, LAG(b.date) OVER (PARTITION BY b.user_id, b.team_id, b.pillar ORDER BY b.date) AS previous
-        FROM below b
-    ) AS ordered
-    WHERE date >= %(since)s AND (previous IS NULL OR previous < date - {REPORTING_DAYS})
+    -- Below, and not below within the 7 days before: new.
+    SELECT m.user_id, m.date, m.team_id, v.pillar, v.value, v.p25
+    FROM (
+        SELECT * FROM marked
+        WHERE date >= %(since)s AND ({" OR ".join(
+            f"({p} < {p}_p25 AND ({p}_previous IS NULL OR {p}_previous < date - {REPORTING_DAYS}))" for p in _PILLARS)})
+    ) AS m
+    CROSS JOIN LATERAL (VALUES {", ".join(f"('{p}', m.{p}, m.{p}_p25, m.{p}_previous)" for p in _PILLARS)})
+        AS v(pillar, value, p25, previous)
+    WHERE v.value < v.p25 AND (v.previous IS NULL OR v.previous < m.date - {REPORTING_DAYS})
 )
 INSERT INTO scoring_anomaly (user_id, team_id, date, kind, detail, created_at)
 SELECT user_id, MIN(team_id), date, 'pillar_below_p25',
