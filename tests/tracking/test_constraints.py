@@ -4,10 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from tests.conftest import snap
-from tracking.models import Activity, Snapshot
+from tracking.models import Activity, ImportJob, Snapshot
 
 DAY = dt.date(2026, 3, 2)
 
@@ -59,3 +59,40 @@ def test_it_rejects_negative_activity_counts_and_backward_periods(sales):
     with pytest.raises(IntegrityError), transaction.atomic():
         Activity.objects.create(user=sales, period_start=DAY, period_end=DAY - dt.timedelta(days=1))
     assert not Activity.objects.exists()
+
+
+# References to people and import jobs are checked per statement (tracking/models.py).
+MISSING = 2_000_000_000
+
+
+@pytest.mark.django_db
+def test_it_refuses_snapshots_and_activity_naming_no_one_or_no_job(sales):
+    fields = {"date": DAY, "ssi": Decimal(40)}
+    with pytest.raises(IntegrityError, match=r"Key \(user_id\)=\(2000000000\) is not present"), transaction.atomic():
+        Snapshot.objects.bulk_create([Snapshot(user=sales, **fields), Snapshot(user_id=MISSING, **fields)])
+    with pytest.raises(IntegrityError, match="tracking_importjob"), transaction.atomic():
+        Snapshot.objects.create(user=sales, import_job_id=MISSING, **fields)
+    with pytest.raises(IntegrityError, match="tracking_user"), transaction.atomic():
+        Activity.objects.create(user_id=MISSING, period_start=DAY, period_end=DAY, posts=1)
+    stored = snap(sales, DAY, 40)
+    with pytest.raises(IntegrityError, match="tracking_user"), transaction.atomic():
+        Snapshot.objects.filter(pk=stored.pk).update(user_id=MISSING)
+    assert list(Snapshot.objects.values_list("user_id", "ssi")) == [(sales.pk, Decimal(40))]
+
+
+@pytest.mark.django_db
+def test_a_person_or_job_still_referred_to_cannot_be_deleted_behind_djangos_back(sales, admin):
+    job = ImportJob.objects.create(created_by=admin, file_name="days.csv")
+    Snapshot.objects.create(user=sales, date=DAY, ssi=40, import_job=job)
+    for table, pk in (("tracking_user", sales.pk), ("tracking_importjob", job.pk)):
+        with (
+            pytest.raises(IntegrityError, match="is still referenced from table"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+    # Through Django, on_delete runs first: the job's rows keep their values, unattributed.
+    job.delete()
+    assert Snapshot.objects.get(user=sales).import_job_id is None
+    sales.delete()
+    assert not Snapshot.objects.exists()
