@@ -15,7 +15,7 @@ getrusage(RUSAGE_CHILDREN).
 
 A second reference, printed under each result and never in place of the floor:
 COPY of the same rows, already resolved to people and in the snapshot table's
-columns, into that table (its indexes, check constraints and foreign keys, the
+columns, into that table (its indexes, check constraints and reference checks, the
 commit included) — what PostgreSQL alone spends storing what an import stores.
 
 django-import-export is needed for its part only (not a dependency of the app):
@@ -133,7 +133,7 @@ def bare_copy(path: Path) -> float:
 def snapshot_copy(path: Path, rows: int, with_job: bool) -> float:
     """A second reference, not the floor: what PostgreSQL alone needs to store the
     same rows in the snapshot table as an import leaves them (people already
-    resolved, provenance, every index, check and foreign key, commit included):
+    resolved, provenance, every index, check and reference check, commit included):
     COPY of ready rows, no parsing or validation in Python."""
     fresh_state()
     ids = dict(User.objects.filter(email__startswith="bench-import-").values_list("email", "pk"))
@@ -315,7 +315,7 @@ def hundred_thousand(path: Path, args) -> None:
     print(f"  runs: COPY {', '.join(f'{s:.2f}' for s in copies)}; ours {', '.join(f'{s:.2f}' for s in ourss)}")
     table = statistics.median(snapshot_copy(path, rows, with_job=False) for _ in range(args.runs))
     print(line("reference: ready rows COPYed into snapshots", table, rows, floor))
-    print(f"  (second reference, not the floor: the snapshot table's indexes, checks and foreign keys, commit "
+    print(f"  (second reference, not the floor: the snapshot table's indexes, checks and reference checks, commit "
           f"included; median; ours is {mine / table:.2f}× this)")
     print(line("Django bulk_create(update_conflicts=True)", bulk_create(path, rows), rows, floor))
     if not args.no_import_export:
@@ -340,7 +340,7 @@ def million(big: Path) -> None:
     table = snapshot_copy(big, big_rows, with_job=True)
     print(line("reference: ready rows COPYed into snapshots", table, big_rows, big_floor))
     print(f"  (second reference, not the floor: with an import job, as import_ssi; the snapshot table's indexes, "
-          f"checks and foreign keys, commit included; ours is {seconds / table:.2f}× this)")
+          f"checks and reference checks, commit included; ours is {seconds / table:.2f}× this)")
     print(f"targets: within 5× bare COPY: {'met' if seconds <= 5 * big_floor else 'MISSED'} "
           f"({seconds / big_floor:.1f}×); peak RSS under 300 MB: {'met' if peak < 300 else 'MISSED'}")
     fresh_state()
