@@ -73,9 +73,6 @@ class UserDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "date"], name="userday_unique_user_date"),
         ]
-        # "Everyone's latest value this week" (organisation spreads, the team
-        # page) scans one week of days across all people.
-        indexes = [models.Index(fields=["date"], name="userday_date_idx")]
 
     def __str__(self):
         return f"{self.user_id} {self.date}"

@@ -366,11 +366,18 @@ def team_spreads(rows: Sequence[MemberRow]) -> dict[str, Spread | None]:
     return {m: spread(r.value(m) for r in current) for m in METRICS}
 
 
+# One probe of each person's (user, date) key, newest first: no index on the
+# date alone to keep up on every person day a recompute writes.
 _CURRENT_SQL = """
-SELECT DISTINCT ON (d.user_id) d.user_id, d.ssi, d.brand, d.people, d.insights, d.relationships
-FROM scoring_userday d
-WHERE d.date BETWEEN %(since)s AND %(today)s {users}
-ORDER BY d.user_id, d.date DESC
+SELECT u.id, d.ssi, d.brand, d.people, d.insights, d.relationships
+FROM tracking_user u
+CROSS JOIN LATERAL (
+    SELECT d.ssi, d.brand, d.people, d.insights, d.relationships FROM scoring_userday d
+    WHERE d.user_id = u.id AND d.date BETWEEN %(since)s AND %(today)s
+    ORDER BY d.date DESC LIMIT 1
+) d
+WHERE true {users}
+ORDER BY u.id
 """
 
 
@@ -379,7 +386,7 @@ def current_values(today: dt.date, user_ids: Sequence[int] | None = None) -> dic
     params: dict = {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today}
     users = ""
     if user_ids is not None:
-        users, params["users"] = "AND d.user_id = ANY(%(users)s)", list(user_ids)
+        users, params["users"] = "AND u.id = ANY(%(users)s)", list(user_ids)
     with connection.cursor() as cursor:
         cursor.execute(_CURRENT_SQL.format(users=users), params)
         return {uid: dict(zip(METRICS, values, strict=True)) for uid, *values in cursor.fetchall()}
