@@ -431,7 +431,7 @@ BATCH = 200
 
 
 def recompute_everyone(since: dt.date | None = None, jobs: int = 1) -> tuple[int, int, int, int]:
-    """Everyone with snapshots, in batches, then every team, from ``since`` on;
+    """Everyone with snapshots, in batches, and every team, from ``since`` on;
     ``jobs`` batches (or teams) at a time. Returns (people, their days, teams,
     team days).
 
@@ -449,12 +449,28 @@ def recompute_everyone(since: dt.date | None = None, jobs: int = 1) -> tuple[int
     count = math.ceil(math.ceil(len(ids) / BATCH) / jobs) * jobs
     size = math.ceil(len(ids) / count) if ids else 1
     batches = [ids[start:start + size] for start in range(0, len(ids), size)]
-    days = sum(_run(jobs, lambda batch: recompute_people(batch, since), batches))
-    team_days = sum(_run(jobs, lambda team_id: recompute_team(team_id, since), team_ids))
+    # People and teams interleaved (neither reads the other's rows), so that
+    # while one job writes person days another writes team days: two jobs
+    # inserting into one table wait on each other for its last pages. The
+    # remaining teams come last: short tasks, so no job idles long at the end.
+    per_batch = len(team_ids) // len(batches) if batches else 0
+    tasks = []
+    for n, batch in enumerate(batches):
+        tasks.append(("people", batch))
+        tasks += [("team", team_id) for team_id in team_ids[n * per_batch:(n + 1) * per_batch]]
+    tasks += [("team", team_id) for team_id in team_ids[len(batches) * per_batch:]]
+
+    def run(task) -> tuple[str, int]:
+        kind, item = task
+        return kind, recompute_people(item, since) if kind == "people" else recompute_team(item, since)
+
+    done = _run(jobs, run, tasks)
+    days = sum(written for kind, written in done if kind == "people")
+    team_days = sum(written for kind, written in done if kind == "team")
     return len(ids), days, len(team_ids), team_days
 
 
-def _run(jobs: int, fn: Callable[[object], int], items: list) -> list[int]:
+def _run(jobs: int, fn: Callable[[object], object], items: list) -> list:
     """``fn`` over ``items``, ``jobs`` at a time; one job runs on this thread and
     its connection."""
     if jobs <= 1:
