@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint install services-stop bench clean
+.PHONY: demo test lint install services-stop clean
 
 demo: install
 	DEBUG=true $(PY) manage.py rundemo
@@ -26,9 +26,6 @@ $(VENV)/.installed: pyproject.toml
 
 services-stop:
 	$(PY) -m ssi_dashboard.devservices
-
-bench: install
-	$(PY) bench/run.py
 
 clean: services-stop
 	rm -rf .devservices .test-media staticfiles

@@ -5,7 +5,7 @@ Dropping every row here and recomputing gives the same answer.
 The derived tables' references to people and teams (``DERIVED_REFERENCE``) are
 enforced by the database as foreign keys would be, but per statement rather
 than per row (migration 0008): a full recompute writes about two million rows,
-and a row-by-row foreign-key check on each cost more than a third of its time.
+and a row-by-row foreign-key check on each cost about a quarter of its time.
 A statement that writes rows naming a person or team that does not exist
 fails with a foreign-key violation; the people and teams it names are locked
 against deletion until it commits, as a foreign key locks them; deleting a
