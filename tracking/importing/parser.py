@@ -156,6 +156,19 @@ class ImportFileError(Exception):
     """The file as a whole cannot be imported; ``str(err)`` is one line saying why."""
 
 
+def _plain_scores(ssi: int | None, brand: int | None, people: int | None, insights: int | None,
+                  relationships: int | None) -> bool:
+    """The shortcut's check of a row's scores, in integer thousandths: a total
+    given, and all four pillars or none; with them, a total within a point of
+    their sum. Anything else is left to the full checks."""
+    if ssi is None:
+        return False
+    if brand is None:
+        return people is None and insights is None and relationships is None
+    return (people is not None and insights is not None and relationships is not None
+            and abs(ssi - brand - people - insights - relationships) <= 1000)
+
+
 class NotPlain(Exception):
     """A row the writer's direct path cannot take as it is; the full path reads the file instead."""
 
@@ -741,15 +754,7 @@ class CsvFile(ParsedFile):
                         if add_slow is not None:
                             add(add_slow)
                         continue
-                    # All four pillars or none; with them, a total within a point of their sum.
-                    # A total given, and all four pillars or none; with them, a total within a point of their sum.
-                    if ssi[0] is None:
-                        plain = False
-                    elif brand[0] is None:
-                        plain = people[0] is None and insights[0] is None and relationships[0] is None
-                    else:
-                        plain = (people[0] is not None and insights[0] is not None and relationships[0] is not None
-                                 and abs(ssi[0] - brand[0] - people[0] - insights[0] - relationships[0]) <= 1000)
+                    plain = _plain_scores(ssi[0], brand[0], people[0], insights[0], relationships[0])
                     cells = [str(line), email, name(record).translate(_COPY_ESCAPES) if name else "", date,
                              NULL, NULL, "f", ssi[1], brand[1], people[1], insights[1], relationships[1]]
                     for position, memo in others:
@@ -857,15 +862,10 @@ class CsvFile(ParsedFile):
                     insights = insights_memo[record[insights_at]]
                     relationships = relationships_memo[record[relationships_at]]
                     if (person is None or date is None or ssi is None or brand is None or people_ is None
-                            or insights is None or relationships is None or ssi[0] is None):
+                            or insights is None or relationships is None
+                            or not _plain_scores(ssi[0], brand[0], people_[0], insights[0], relationships[0])):
                         raise NotPlain
                     if limits and email in limits and date > limits[email]:
-                        raise NotPlain
-                    if brand[0] is None:
-                        if people_[0] is not None or insights[0] is not None or relationships[0] is not None:
-                            raise NotPlain
-                    elif (people_[0] is None or insights[0] is None or relationships[0] is None
-                          or abs(ssi[0] - brand[0] - people_[0] - insights[0] - relationships[0]) > 1000):
                         raise NotPlain
                     cells = [person, date, ssi[1], brand[1], people_[1], insights[1], relationships[1]]
                     for position, memo in others:
