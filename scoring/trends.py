@@ -32,8 +32,10 @@ REPORTING_DAYS = 7
 # Anomaly thresholds (the definitions).
 SSI_DROP_POINTS = 3
 RANK_SLIP_POINTS = 10
-# Advisory-lock namespace for teams; people lock on their bare id (shared with
-# imports on purpose, so an import and a recompute of one person take turns).
+# Advisory-lock namespace for teams; a person's recomputes lock on their bare id.
+# Writers of raw rows lock a space of their own (tracking.importing.writer.LOCK_SPACE):
+# a recompute reads committed snapshots, and each write requests its own
+# recompute after it commits, so the two need not wait for each other.
 TEAM_LOCK_NAMESPACE = 7_000_001
 
 PERSON_KINDS = (Anomaly.Kind.SSI_DROP, Anomaly.Kind.RANK_SLIP, Anomaly.Kind.NOT_REPORTING)
