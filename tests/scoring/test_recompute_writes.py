@@ -144,3 +144,25 @@ def test_recomputing_everyone_in_two_jobs_writes_what_one_job_writes(sales, peer
         assert _ids(UserDay, user=sales) == ids
     assert len(one_job[0]) == 10 and len(one_job[1]) == 5 * 20  # 5 metrics, 1 to 20 March
     assert "Recomputed 10 day(s) for 2 person(s) and 20 day(s) for 1 team(s)." in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_a_recompute_over_stored_rows_writes_what_one_into_empty_tables_writes(sales, peer, east):
+    for offset, ssi in enumerate((40, 46, 38, 41, 45, 44)):
+        snap(sales, D(2026, 3, 1) + dt.timedelta(days=offset * 2), ssi)
+        snap(peer, D(2026, 3, 2) + dt.timedelta(days=offset * 3), ssi + 5)
+    with time_machine.travel(dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC), tick=False):
+        trends.recompute_with_teams([sales.pk, peer.pk])
+        # Stored rows now differ from what the snapshots give: the merge must
+        # update, insert and delete.
+        sales.snapshots.filter(date=D(2026, 3, 5)).update(ssi=30, brand=None, people=None, insights=None,
+                                                          relationships=None)
+        peer.snapshots.filter(date=D(2026, 3, 8)).delete()
+        snap(peer, D(2026, 3, 19), 60)
+        trends.recompute_with_teams([sales.pk, peer.pk])
+        merged = _everything()
+        for model in (UserDay, TeamDay, TeamMemberDay, Anomaly):
+            model.objects.all().delete()
+        trends.recompute_with_teams([sales.pk, peer.pk])
+        assert _everything() == merged
+    assert Anomaly.objects.filter(user=sales, kind="ssi_drop", date=D(2026, 3, 5)).exists()  # 46 → 30
