@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import connection
@@ -46,26 +47,42 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "team"]
 
 
+def _lock(*user_ids) -> None:
+    with connection.cursor() as cursor:
+        lock_people(cursor, sorted({pk for pk in user_ids if pk is not None}))
+
+
+class PersonLockedForm(forms.ModelForm):
+    """Takes the person's lock before the form checks that their day (or period)
+    is still free: an import of the same day that commits meanwhile then shows
+    as the form's "already exists" error, not as a failed save."""
+
+    def clean(self):
+        cleaned = super().clean()
+        person = cleaned.get("user")
+        _lock(person.pk if person else None, self.instance.user_id if self.instance.pk else None)
+        return cleaned
+
+
 class PersonLocked(admin.ModelAdmin):
     """Writes a person's raw rows as every writer does: holding that person's
     advisory lock (``writer.lock_people``) until commit, so an edit and an import
-    of the same person take turns. The admin's views run in one transaction."""
+    of the same person take turns. The admin's views run in one transaction,
+    which the form's lock (taken while it validates) lasts until."""
 
-    def _lock(self, *user_ids) -> None:
-        with connection.cursor() as cursor:
-            lock_people(cursor, sorted({pk for pk in user_ids if pk is not None}))
+    form = PersonLockedForm
 
     def save_model(self, request, obj, form, change):
         before = type(obj).objects.filter(pk=obj.pk).values_list("user_id", flat=True).first() if change else None
-        self._lock(obj.user_id, before)
+        _lock(obj.user_id, before)
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
-        self._lock(obj.user_id)
+        _lock(obj.user_id)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        self._lock(*queryset.order_by().values_list("user_id", flat=True).distinct())
+        _lock(*queryset.order_by().values_list("user_id", flat=True).distinct())
         super().delete_queryset(request, queryset)
 
 
