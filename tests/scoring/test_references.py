@@ -26,6 +26,9 @@ def test_a_derived_row_naming_no_one_is_refused(sales):
     with pytest.raises(IntegrityError, match=r"Key \(user_id\)=\(2000000000\) is not present"), transaction.atomic():
         UserDay.objects.bulk_create([_day(sales.pk), _day(MISSING)])
     assert not UserDay.objects.exists()  # the whole statement, the valid row too
+    day = UserDay.objects.create(user=sales, date=D(2026, 3, 1), ssi=40, avg7=40, avg30=40)
+    with pytest.raises(IntegrityError, match="tracking_user"), transaction.atomic():
+        UserDay.objects.filter(pk=day.pk).update(user_id=MISSING)  # an update is checked too
 
 
 @pytest.mark.django_db
@@ -34,9 +37,6 @@ def test_a_standing_or_anomaly_naming_no_team_is_refused(sales):
         TeamMemberDay.objects.create(user=sales, team_id=MISSING, date=D(2026, 3, 1), ssi=40, rank=1, reporting=1)
     with pytest.raises(IntegrityError, match="tracking_team"), transaction.atomic():
         Anomaly.objects.create(user=sales, team_id=MISSING, date=D(2026, 3, 1), kind="pillar_below_p25")
-    day = UserDay.objects.create(user=sales, date=D(2026, 3, 1), ssi=40, avg7=40, avg30=40)
-    with pytest.raises(IntegrityError, match="tracking_user"), transaction.atomic():
-        UserDay.objects.filter(pk=day.pk).update(user_id=MISSING)
 
 
 @pytest.mark.django_db

@@ -156,18 +156,23 @@ class ImportFileError(Exception):
     """The file as a whole cannot be imported; ``str(err)`` is one line saying why."""
 
 
-def _plain_scores(ssi: int | None, brand: int | None, people: int | None, insights: int | None,
-                  relationships: int | None) -> bool:
-    """The shortcut's check of a row's scores, in integer thousandths: a total
-    given, and all four pillars or none; with them, a total within a point of
-    their sum. Anything else is left to the full checks."""
+def _plain_scores(pillars, record: list[str]) -> list | None:
+    """The shortcut's look at a row's total and four pillars: each cell's memo
+    entry (integer thousandths, COPY text) when together they are plainly valid
+    (a total given, and all four pillars or none; with them, a total within a
+    point of their sum); else None, and the full checks have the row."""
+    cells = [memo[record[position]] for position, memo in pillars]
+    if None in cells:
+        return None
+    (ssi, _), (brand, _), (people, _), (insights, _), (relationships, _) = cells
     if ssi is None:
-        return False
+        return None
     if brand is None:
-        return people is None and insights is None and relationships is None
-    return (people is not None and insights is not None and relationships is not None
-            and abs(ssi - brand - people - insights - relationships) <= 1000)
-
+        plain = people is None and insights is None and relationships is None
+    else:
+        plain = (people is not None and insights is not None and relationships is not None
+                 and abs(ssi - brand - people - insights - relationships) <= 1000)
+    return cells if plain else None
 
 class NotPlain(Exception):
     """A row the writer's direct path cannot take as it is; the full path reads the file instead."""
@@ -721,8 +726,6 @@ class CsvFile(ParsedFile):
             yield from super().copy_text(scores, counts, sample)
             return
         email_at, email_memo, date_at, date_memo, pillars, others, count_cells = fast
-        ssi_at, ssi_memo = pillars[0]
-        (brand_at, brand_memo), (people_at, people_memo), (insights_at, insights_memo), (relationships_at, relationships_memo) = pillars[1:]
         name = self._name if self._name_columns else None
         width = self.width
         header_line = self.header_line
@@ -743,20 +746,15 @@ class CsvFile(ParsedFile):
                         continue
                     email = email_memo[record[email_at]]
                     date = date_memo[record[date_at]]
-                    ssi = ssi_memo[record[ssi_at]]
-                    brand = brand_memo[record[brand_at]]
-                    people = people_memo[record[people_at]]
-                    insights = insights_memo[record[insights_at]]
-                    relationships = relationships_memo[record[relationships_at]]
-                    if (email is None or date is None or ssi is None or brand is None or people is None
-                            or insights is None or relationships is None):
+                    values = _plain_scores(pillars, record)
+                    if email is None or date is None or values is None:
                         add_slow = self._slow_line(line, record, scores, counts, None)
                         if add_slow is not None:
                             add(add_slow)
                         continue
-                    plain = _plain_scores(ssi[0], brand[0], people[0], insights[0], relationships[0])
+                    plain = True
                     cells = [str(line), email, name(record).translate(_COPY_ESCAPES) if name else "", date,
-                             NULL, NULL, "f", ssi[1], brand[1], people[1], insights[1], relationships[1]]
+                             NULL, NULL, "f", *(text for _, text in values)]
                     for position, memo in others:
                         cell = memo[record[position]]
                         if cell is None:
@@ -834,8 +832,6 @@ class CsvFile(ParsedFile):
         if fast is None:
             raise NotPlain
         email_at, email_memo, date_at, date_memo, pillars, others, _ = fast
-        (ssi_at, ssi_memo), (brand_at, brand_memo), (people_at, people_memo), (insights_at, insights_memo), (
-            relationships_at, relationships_memo) = pillars
         width = self.width
         header_line = self.header_line
         lines: list[str] = []
@@ -856,18 +852,12 @@ class CsvFile(ParsedFile):
                         raise NotPlain
                     person = people.get(email)
                     date = date_memo[record[date_at]]
-                    ssi = ssi_memo[record[ssi_at]]
-                    brand = brand_memo[record[brand_at]]
-                    people_ = people_memo[record[people_at]]
-                    insights = insights_memo[record[insights_at]]
-                    relationships = relationships_memo[record[relationships_at]]
-                    if (person is None or date is None or ssi is None or brand is None or people_ is None
-                            or insights is None or relationships is None
-                            or not _plain_scores(ssi[0], brand[0], people_[0], insights[0], relationships[0])):
+                    values = _plain_scores(pillars, record)
+                    if person is None or date is None or values is None:
                         raise NotPlain
                     if limits and email in limits and date > limits[email]:
                         raise NotPlain
-                    cells = [person, date, ssi[1], brand[1], people_[1], insights[1], relationships[1]]
+                    cells = [person, date, *(text for _, text in values)]
                     for position, memo in others:
                         cell = memo[record[position]]
                         if cell is None:
