@@ -15,9 +15,12 @@ log = logging.getLogger("ssi_dashboard")
 
 DEBUG = env.bool("DEBUG", default=False)
 
-# Development is DEBUG on, or no DATABASE_URL (the embedded services of a
-# developer's checkout); anywhere else a missing key stops the app.
-DEVELOPMENT = DEBUG or not env.str("DATABASE_URL", default="")
+# Embedded services (ssi_dashboard/devservices.py) stand in for an unset
+# DATABASE_URL / REDIS_URL only in development (DEBUG on) and in the test
+# settings, which ask for them; anywhere else a missing service stops start-up
+# with one line, and importing these settings starts nothing.
+EMBEDDED_SERVICES = DEBUG or env.bool("SSI_EMBEDDED_SERVICES", default=False)
+DEVELOPMENT = DEBUG or (EMBEDDED_SERVICES and not env.str("DATABASE_URL", default=""))
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEVELOPMENT:
@@ -78,20 +81,28 @@ TEMPLATES = [
 ]
 
 # --- Services -------------------------------------------------------------
-# With DATABASE_URL / REDIS_URL unset (a fresh machine), embedded servers start
-# on first use; see ssi_dashboard/devservices.py.
+# In development, with DATABASE_URL / REDIS_URL unset (a fresh machine),
+# embedded servers start on first use; see ssi_dashboard/devservices.py.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
-else:
+elif EMBEDDED_SERVICES:
     from ssi_dashboard import devservices
 
     DATABASES = {"default": devservices.database_settings()}
+else:
+    raise ImproperlyConfigured(
+        "Set DATABASE_URL (e.g. postgres://user:password@host:5432/ssi), or DEBUG=true for development."
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if not REDIS_URL:
+    if not EMBEDDED_SERVICES:
+        raise ImproperlyConfigured(
+            "Set REDIS_URL (the Celery broker, e.g. redis://host:6379/0), or DEBUG=true for development."
+        )
     from ssi_dashboard import devservices
 
     REDIS_URL = devservices.redis_url() or ""
@@ -102,7 +113,8 @@ if not REDIS_URL:
 CELERY_BROKER_URL = (
     "redis+socket://" + REDIS_URL.removeprefix("unix://") if REDIS_URL.startswith("unix://") else REDIS_URL
 ) or "memory://"
-# Without any broker (no Redis and none could be started) tasks run in-process.
+# Only in development: without any broker (no Redis, and none could be
+# started) tasks run in-process, and the log says so.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 if CELERY_TASK_ALWAYS_EAGER:
     log.warning("No Redis available: Celery tasks run in-process (set REDIS_URL to use a worker).")

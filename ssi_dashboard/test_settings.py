@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# `make test` on a machine with nothing configured uses the embedded services.
+os.environ.setdefault("SSI_EMBEDDED_SERVICES", "true")
 
 from ssi_dashboard.settings import *  # noqa: F403
 
