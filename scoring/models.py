@@ -249,16 +249,19 @@ class Anomaly(models.Model):
 class RecomputeRequest(models.Model):
     """An outbox row: a person's (or a team's) derived rows are stale from ``since`` on.
 
-    Written in the same transaction as the change, and deleted once the
-    recompute task is in the broker's hands. With the broker down the row waits,
-    and the periodic flush hands it over when the broker is back: no change's
-    recompute is ever lost.
+    Written in the same transaction as the change, and deleted by the
+    recompute that brings the rows up to date, in that recompute's transaction.
+    With the broker down the row waits, and with a worker lost mid-way it is
+    handed over again (``scoring.outbox.flush``): no change's recompute is ever lost.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey("tracking.Team", null=True, on_delete=models.CASCADE, related_name="+")
     since = models.DateField(null=True, help_text="Empty: recompute everything.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When it was last handed to the broker; it is done (deleted) by the
+    # recompute's own transaction, and handed over again if that does not come.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -131,7 +131,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # task is never handed to a second worker while the first still runs it.
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# What a worker lost outright (SIGKILL, a lost machine) would otherwise hide
+# until the visibility timeout. A running import renews a lease on its job row;
+# once it lapses the job reads "interrupted" and may be run again.
+SSI_IMPORT_LEASE_SECONDS = env.int("SSI_IMPORT_LEASE_SECONDS", default=60)
+# A recompute request handed to the broker and not done after this long is handed over again.
+SSI_RECOMPUTE_REDELIVER_SECONDS = env.int("SSI_RECOMPUTE_REDELIVER_SECONDS", default=300)
+# Every worker, beat or no beat, sweeps for both on start-up and this often (0: never).
+SSI_WORKER_SWEEP_SECONDS = env.int("SSI_WORKER_SWEEP_SECONDS", default=30)
+# Statements of background writes (imports, undos, recomputes) are cancelled by
+# PostgreSQL itself past this, before the task's soft time limit, so no query
+# outlives its task holding locks.
+SSI_BACKGROUND_STATEMENT_TIMEOUT = env.int("SSI_BACKGROUND_STATEMENT_TIMEOUT", default=CELERY_TASK_SOFT_TIME_LIMIT - 60)
+if not 0 < SSI_BACKGROUND_STATEMENT_TIMEOUT < CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"SSI_BACKGROUND_STATEMENT_TIMEOUT must be between 1 and {CELERY_TASK_SOFT_TIME_LIMIT - 1} seconds "
+        "(under the tasks' soft time limit)."
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # One beat table. Each entry expires just under its interval, so runs missed

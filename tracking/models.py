@@ -283,6 +283,8 @@ class ImportJob(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
         UNDONE = "undone", "Undone"
+        # Its worker stopped renewing the lease (it was killed): nothing was written.
+        INTERRUPTED = "interrupted", "Interrupted"
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
@@ -292,7 +294,13 @@ class ImportJob(models.Model):
     file_name = models.CharField(max_length=255)
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     format = models.CharField(max_length=40, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PREVIEW)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREVIEW)
+    # Each run (the first, and every "run again") is an attempt; its task carries
+    # the number, so a message redelivered for an earlier attempt does nothing.
+    attempt = models.PositiveIntegerField(default=0)
+    # While running: the time by which its worker must renew the lease or be
+    # taken for dead (see tracking.importing.lease).
+    lease_until = models.DateTimeField(null=True, blank=True)
     options = models.JSONField(default=dict, blank=True)
     rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from tracking import notifications
-from tracking.importing import jobs
+from tracking import notifications, sweeps
+from tracking.importing import jobs, lease
 
 RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_jitter": True, "max_retries": 3}
 
@@ -40,9 +40,15 @@ def send_daily_reminders() -> int:
 
 # Imports are not retried automatically: a failed import says so on its page,
 # nothing of it was written, and the admin decides whether to run it again.
+# A message carries the attempt it was sent for: one redelivered for an
+# earlier attempt (its worker was lost) does nothing.
 @shared_task(acks_late=True)
-def run_import(job_id: int) -> None:
-    jobs.run(job_id)
+def run_import(job_id: int, attempt: int | None = None) -> None:
+    jobs.run(job_id, attempt)
+
+
+# Every worker, with or without beat, declares imports whose worker died interrupted.
+sweeps.register(lease.reap)
 
 
 @shared_task(acks_late=True)
