@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import connection
 from django.db.models import Min
 
-from scoring.outbox import request_recomputes
+from tracking.changes import rows_changed
 from tracking.importing.writer import lock_people
 from tracking.models import Activity, ImportJob, Membership, Snapshot, Team, User
 
@@ -103,16 +103,16 @@ class SnapshotAdmin(PersonLocked):
         stale = {obj.user_id: obj.date}
         if before:
             stale[before[0]] = min(before[1], stale.get(before[0], before[1]))
-        request_recomputes(stale)
+        rows_changed(stale)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        request_recomputes({obj.user_id: obj.date})
+        rows_changed({obj.user_id: obj.date})
 
     def delete_queryset(self, request, queryset):
         stale = dict(queryset.order_by().values("user_id").annotate(since=Min("date")).values_list("user_id", "since"))
         super().delete_queryset(request, queryset)
-        request_recomputes(stale)
+        rows_changed(stale)
 
 
 @admin.register(Activity)

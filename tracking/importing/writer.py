@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tracking import rules
+from tracking.changes import rows_changed
 from tracking.importing import parser
 from tracking.models import Activity, ImportChange, ImportJob, Snapshot, Source, User
 
@@ -265,12 +266,10 @@ def _write_new_rows(cursor, parsed: parser.ParsedFile, job: ImportJob | None, re
     result.warnings[:0] = parsed.warnings
     result.written = not dry_run
     if result.written:
-        from scoring.outbox import request_recomputes
-
         cursor.execute(f"""
             SELECT id, (SELECT min(date) FROM {snapshots} s WHERE s.user_id = p.id AND s.date >= %s)
             FROM unnest(%s::bigint[]) AS p(id)""", [first, ids])
-        request_recomputes(dict(cursor.fetchall()))
+        rows_changed(dict(cursor.fetchall()))
     return True
 
 
@@ -503,9 +502,7 @@ class _Batch:
     def schedule_recomputes(self) -> None:
         """After commit, one recompute per person whose data changed, from their
         earliest changed day."""
-        from scoring.outbox import request_recomputes
-
-        request_recomputes(dict(self.execute("SELECT user_id, min(day) FROM import_touched GROUP BY user_id")))
+        rows_changed(dict(self.execute("SELECT user_id, min(day) FROM import_touched GROUP BY user_id")))
 
 
 def lock_people(cursor, user_ids: list[int]) -> None:
@@ -538,9 +535,7 @@ def undo(job: ImportJob) -> dict[str, int]:
                 changed[user_id] = min(day, changed.get(user_id, day))
         job.status = ImportJob.Status.UNDONE
         job.save(update_fields=["status"])
-        from scoring.outbox import request_recomputes
-
-        request_recomputes(changed)
+        rows_changed(changed)
     return outcome
 
 
