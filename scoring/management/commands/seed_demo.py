@@ -1,4 +1,4 @@
-"""Demo data: 3 teams, 25 people, 18 months of history each. Safe to run again."""
+"""Demo data: 3 teams, 25 people, 18 months of history each, and their derived rows. Safe to run again."""
 
 from __future__ import annotations
 
