@@ -31,7 +31,7 @@ def test_recomputes_lost_with_the_worker_are_handed_over_again_by_the_next_worke
         snap(peer, day, 60 - n)
     settings = {"SSI_RECOMPUTE_REDELIVER_SECONDS": REDELIVER, "SSI_WORKER_SWEEP_SECONDS": 1}
 
-    # A person's recompute locks on their bare id (scoring.trends).
+    # A person's recompute lock is their bare id (tracking.locks).
     with advisory_lock(sales.pk):
         worker = worker_process(**settings)
         with transaction.atomic():

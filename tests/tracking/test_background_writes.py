@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import advisory_waiters, make_user, snap, wait_for
-from tracking import background
-from tracking.importing import jobs, writer
+from tracking import background, locks
+from tracking.importing import jobs
 from tracking.models import ImportChange, ImportJob, Snapshot
 
 
@@ -59,7 +59,7 @@ def test_an_undo_past_its_statement_timeout_says_so_changes_nothing_and_can_be_t
                                            f"ana@example.com,{days_ago(2)},45\n")
 
     # Another writer holds Ana's rows: the undo waits, and PostgreSQL stops it after 1 s.
-    with advisory_lock((writer.LOCK_SPACE << 32) + ana.pk):
+    with advisory_lock((locks.PEOPLE_WRITING << 32) + ana.pk):
         client.post(reverse("import-undo", args=[job.pk]))
         assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).error, timeout=10)
         # Nothing of it still runs in the database while the lock is held.

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import advisory_waiters, make_user, wait_for
+from tracking import locks
 from tracking.importing import writer
 from tracking.models import ImportJob, Snapshot
 
@@ -59,7 +60,7 @@ def test_a_killed_import_is_interrupted_wrote_nothing_ignores_its_late_message_a
     job = ImportJob.objects.get()
     assert (job.status, job.created) == ("preview", 2 * DAYS)
 
-    with advisory_lock((writer.LOCK_SPACE << 32) + ana.pk):
+    with advisory_lock((locks.PEOPLE_WRITING << 32) + ana.pk):
         worker = worker_process(SSI_IMPORT_LEASE_SECONDS=LEASE)
         client.post(reverse("import-job", args=[job.pk]), {"action": "import"})
         assert wait_for(lambda: advisory_waiters() == 1, timeout=20), worker.log()
