@@ -96,8 +96,10 @@ def test_a_killed_import_is_interrupted_wrote_nothing_ignores_its_late_message_a
     client.post(reverse("import-job", args=[job.pk]), {"action": "again"})
     assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == "failed", timeout=20), worker.log()
     page = status_text(client, job)
+    assert "Nothing was written." in page
     assert (f"{2 * DAYS} rows this file would overwrite were changed after its preview (by a person, the API or "
-            "another import), so nothing was written.") in page
+            "another import). Check the file again to see what it would change now.") in page
+    assert 'value="recheck"' in page
     assert stored_values() == {Decimal("50.000")}
 
     # Checked again, it shows what it would change now; imported, it writes it.

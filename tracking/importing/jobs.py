@@ -263,7 +263,7 @@ def run(job_id: int, attempt: int | None = None) -> None:
         if not background.timed_out(error):
             _fail(job, UNEXPECTED)
             raise
-        _fail(job, f"The import was stopped: {background.timeout_text()}. Nothing was written.")
+        _fail(job, f"The import was stopped: {background.timeout_text()}.")
     else:
         if result is not None and result.written:
             background.analyze(result.created + result.updated, Snapshot, Activity, ImportChange)

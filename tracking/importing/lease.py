@@ -34,7 +34,7 @@ from tracking.models import ImportJob
 
 log = logging.getLogger(__name__)
 
-INTERRUPTED = "The worker running this import stopped before it finished, so nothing was written."
+INTERRUPTED = "The worker running it stopped before it finished (it was restarted, or its machine was lost)."
 # The heartbeat writes the progress this often (the page polls every second).
 PROGRESS_SECONDS = 1.0
 

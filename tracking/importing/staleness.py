@@ -50,5 +50,5 @@ def refusal(count: int) -> str:
     verb = "was" if count == 1 else "were"
     return (
         f"{values} this file would overwrite {verb} changed after its preview (by a person, the API or another "
-        "import), so nothing was written. Check the file again to see what it would change now."
+        "import). Check the file again to see what it would change now."
     )
