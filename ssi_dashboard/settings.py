@@ -156,7 +156,8 @@ CELERY_TIMEZONE = "UTC"
 # Tasks that live outside a tasks.py module.
 CELERY_IMPORTS = ["scoring.outbox"]
 CELERY_BEAT_SCHEDULE = {
-    # Delivers recompute requests that waited out a broker outage.
+    # Delivers recompute requests that waited out a broker outage or a lost worker
+    # (every worker also does, on its own timer: SSI_WORKER_SWEEP_SECONDS).
     "scoring-flush-recompute-outbox": {
         "task": "scoring.outbox.flush_recompute_outbox",
         "schedule": 60,
