@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from tracking.access import get_managed_team_for_viewer, require_admin
+from tracking.identity import canonical_email
 from tracking.models import Membership, Team, User
 
 
@@ -57,8 +58,8 @@ class AddPersonForm(forms.Form):
         self.team = team
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if Membership.objects.filter(team=self.team, user__email__iexact=email).exists():
+        email = canonical_email(self.cleaned_data["email"])
+        if Membership.objects.filter(team=self.team, user__email=email).exists():
             raise forms.ValidationError(f"{email} is already in {self.team.name}.")
         return email
 
@@ -117,7 +118,7 @@ def team_members(request, slug: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
-            person = User.objects.filter(email__iexact=data["email"]).first()
+            person = User.objects.filter(email=data["email"]).first()
             invited = person is None
             if invited:
                 # No usable password until they choose one through the link.

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from tracking import rules
 from tracking.api import auth
 from tracking.api.schema import openapi_schema
+from tracking.identity import canonical_email
 from tracking.models import Activity, ApiToken, Snapshot, Source, User
 from tracking.recording import record_day
 
@@ -158,6 +159,7 @@ def _write_day(token: ApiToken, body: dict, date: dt.date | None):
         date = person.today()
     elif date > person.today():
         errors.append(rules.RuleError("date", "The date cannot be in the future."))
+    errors.extend(rules.early_dates(date=date))
 
     values = {}
     for field in SCORE_FIELDS:
@@ -212,11 +214,11 @@ def _person_to_write(token: ApiToken, email) -> User:
     key — the person named by ``email``. Anyone else is 404."""
     if not isinstance(email, str):
         raise BadRequest([rules.RuleError("email", "email must be an email address.")])
-    if email.strip().lower() == token.user.email.lower():
+    if canonical_email(email) == token.user.email:
         return token.user
     if not auth.writes_for_anyone(token):
         raise Http404
-    person = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    person = User.objects.filter(email=canonical_email(email), is_active=True).first()
     if person is None:
         raise Http404
     return person
