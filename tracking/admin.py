@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.models import Min
 
 from tracking.changes import rows_changed
-from tracking.importing.writer import lock_people
+from tracking.locks import lock_people
 from tracking.models import Activity, ImportJob, Membership, Snapshot, Team, User
 
 
@@ -17,6 +17,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    # Deleting people deletes their raw rows: hold their locks, as every writer does.
+    def delete_queryset(self, request, queryset):
+        _lock(*queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+
     ordering = ["email"]
     list_display = ["email", "name", "time_zone", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_active", "teams"]
@@ -49,7 +54,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 def _lock(*user_ids) -> None:
     with connection.cursor() as cursor:
-        lock_people(cursor, sorted({pk for pk in user_ids if pk is not None}))
+        lock_people(cursor, (pk for pk in user_ids if pk is not None))
 
 
 class PersonLockedForm(forms.ModelForm):
@@ -66,7 +71,7 @@ class PersonLockedForm(forms.ModelForm):
 
 class PersonLocked(admin.ModelAdmin):
     """Writes a person's raw rows as every writer does: holding that person's
-    advisory lock (``writer.lock_people``) until commit, so an edit and an import
+    advisory lock (``tracking.locks.lock_people``) until commit, so an edit and an import
     of the same person take turns. The admin's views run in one transaction,
     which the form's lock (taken while it validates) lasts until."""
 

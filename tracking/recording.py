@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from tracking import rules
 from tracking.changes import person_changed
-from tracking.importing.writer import lock_people
+from tracking.locks import lock_people
 from tracking.models import Activity, Snapshot, Source, User
 
 

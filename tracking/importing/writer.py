@@ -39,11 +39,8 @@ from django.utils import timezone
 from tracking import rules
 from tracking.changes import rows_changed
 from tracking.importing import parser
+from tracking.locks import lock_people
 from tracking.models import Activity, ImportChange, ImportJob, Snapshot, Source, User
-
-# Advisory locks on a person are (LOCK_SPACE << 32) + their id, in every writer
-# that takes them; the constant keeps them apart from other users of advisory locks.
-LOCK_SPACE = 0x5551
 
 # The total and the pillars are written together (the database checks their
 # sum); the ranks and averages only when the file has their column, so a file
@@ -503,15 +500,6 @@ class _Batch:
         """After commit, one recompute per person whose data changed, from their
         earliest changed day."""
         rows_changed(dict(self.execute("SELECT user_id, min(day) FROM import_touched GROUP BY user_id")))
-
-
-def lock_people(cursor, user_ids: list[int]) -> None:
-    """Take each person's advisory lock until the transaction ends, in id order
-    (the same order everywhere, hence no deadlock)."""
-    cursor.execute(
-        "SELECT pg_advisory_xact_lock((%s::bigint << 32) + id) FROM unnest(%s::bigint[]) AS id",
-        [LOCK_SPACE, sorted(user_ids)],
-    )
 
 
 def undo(job: ImportJob) -> dict[str, int]:

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from scoring import trends
 from tracking import demo, rules
-from tracking.importing.writer import lock_people
+from tracking.locks import lock_people
 from tracking.models import Activity, Membership, Snapshot, Source, Team, User
 
 DEMO_PASSWORD = "demo"
