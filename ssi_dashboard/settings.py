@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ssi_dashboard.requestid.RequestIdMiddleware",
+    # Every error under /api/ answers in JSON, whichever layer below gave it.
+    "tracking.api.errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Before any view (or the CSRF check) reads a body: refuses one too large by its length.
+    "ssi_dashboard.bodylimit.BodySizeLimitMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -249,6 +253,11 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 
 SSI_IMPORT_MAX_BYTES = env.int("SSI_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# LinkedIn's SSI JSON is a few kilobytes.
+SSI_LINKEDIN_FILE_MAX_BYTES = env.int("SSI_LINKEDIN_FILE_MAX_BYTES", default=1024 * 1024)
+# Pages that take a file, and the setting holding its largest size. Any other
+# body may have DATA_UPLOAD_MAX_MEMORY_SIZE (see ssi_dashboard/bodylimit.py).
+SSI_UPLOAD_LIMITS = {"/imports/upload/": "SSI_IMPORT_MAX_BYTES", "/entry/": "SSI_LINKEDIN_FILE_MAX_BYTES"}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
