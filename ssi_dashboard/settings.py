@@ -210,6 +210,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # In development, mail (password resets) is printed on the console.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+# Mail goes out from the worker (tracking/mail.py); a mail server that does not
+# answer is given up on after EMAIL_TIMEOUT seconds and tried again later,
+# SSI_MAIL_MAX_RETRIES times, waiting SSI_MAIL_RETRY_SECONDS and doubling.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+SSI_MAIL_RETRY_SECONDS = env.int("SSI_MAIL_RETRY_SECONDS", default=60)
+SSI_MAIL_MAX_RETRIES = env.int("SSI_MAIL_MAX_RETRIES", default=5)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SSI Dashboard <noreply@localhost>")
 # Links in emails (unsubscribe, settings) are absolute: emails have no request to take the host from.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
 
 from tracking import linkedin_text, rules
 from tracking.identity import canonical_email
@@ -133,3 +134,19 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self):
         return canonical_email(self.cleaned_data["username"])
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the message rendered here and sent by a worker."""
+
+    def clean_email(self):
+        return canonical_email(self.cleaned_data["email"])
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        from tracking import mail
+
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        html = render_to_string(html_email_template_name, context) if html_email_template_name else None
+        mail.queue_email(subject, body, [to_email], html)

@@ -438,3 +438,35 @@ class ImportChange(models.Model):
 
     def __str__(self):
         return f"{self.kind} of user {self.user_id} {self.period_start}–{self.period_end} in import {self.job_id}"
+
+
+class Invitation(models.Model):
+    """The email inviting a new person to a team, and whether it went out. It is
+    sent by a worker, with retries; an admin sees on the team's page an
+    invitation that could not be sent, and sends it again."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    # Why the last attempt failed, in words an admin can act on.
+    problem = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="invitation_unique_user_team"),
+            models.CheckConstraint(condition=Q(state__in=["queued", "sent", "failed"]), name="invitation_state_valid"),
+        ]
+
+    def __str__(self):
+        return f"Invitation of {self.user} to {self.team} ({self.get_state_display()})"
