@@ -135,7 +135,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # task is never handed to a second worker while the first still runs it.
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A web process hands work to the broker inside a request: with the broker down
+# it must fail fast (connect within half a second, one attempt, no sleeping
+# between retries) and leave the work in the outbox (scoring/outbox.py).
+# Workers reconnect on their own schedule (broker_connection_max_retries).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 0.5, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # One beat table. Each entry expires just under its interval, so runs missed

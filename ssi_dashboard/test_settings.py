@@ -19,7 +19,7 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # SSI_TEST_RUN names a test run, so two runs on one machine use separate
 # test databases and broker keys.
 _RUN = os.environ.get("SSI_TEST_RUN", "")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"ssi-test{_RUN}:"}
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"ssi-test{_RUN}:"}  # noqa: F405
 if _RUN:
     DATABASES["default"]["TEST"] = {"NAME": f"test_ssi_{_RUN}"}  # noqa: F405
 # Most tests do not need a worker; those that do start a real one (tests/conftest.py)
