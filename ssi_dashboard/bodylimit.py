@@ -14,8 +14,10 @@ the multipart envelope and the form's other fields around the file.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.shortcuts import render
+from django.views import defaults
 
 from tracking.api.errors import error, is_api, too_large_message
 from tracking.importing.parser import too_large_message as file_too_large_message
@@ -53,6 +55,18 @@ class BodySizeLimitMiddleware:
             return self.get_response(request)
         if is_api(request):
             return error(413, too_large_message(limit))
-        message = (file_too_large_message(limit) if is_file
-                   else f"What was sent is larger than {megabytes(limit)}, the most this server accepts.")
-        return render(request, "too_large.html", {"message": message, "back": request.path}, status=413)
+        return too_large_page(request, limit, is_file)
+
+
+def too_large_page(request: HttpRequest, limit: int, is_file: bool):
+    message = (file_too_large_message(limit) if is_file
+               else f"What was sent is larger than {megabytes(limit)}, the most this server accepts.")
+    return render(request, "too_large.html", {"message": message, "back": request.path}, status=413)
+
+
+def bad_request(request: HttpRequest, exception: Exception):
+    """``handler400``: a body Django refused to read for its size (one just within
+    the allowance above) is a 413 too, not a bare "Bad Request"."""
+    if isinstance(exception, RequestDataTooBig):
+        return too_large_page(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE, False)
+    return defaults.bad_request(request, exception)

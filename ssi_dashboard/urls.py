@@ -52,3 +52,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]
+
+handler400 = "ssi_dashboard.bodylimit.bad_request"

@@ -97,6 +97,16 @@ def test_any_other_page_refuses_a_huge_form_before_reading_it(client, sales):
 
 
 @pytest.mark.django_db
+def test_a_form_just_over_what_django_reads_is_a_413_page(client, sales):
+    client.force_login(sales)
+    client.raise_request_exception = False
+    response = client.post(reverse("entry"), data=b"linkedin_text=" + b"x" * (2 * MB + 100),
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert "What was sent is larger than 2 MB, the most this server accepts." in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_body_without_a_length_is_never_read(client, sales):
     client.force_login(sales)
     body = CountingBody()
