@@ -94,6 +94,9 @@ async function connect(dashboard, key) {
     return { ok: true, message: "Connected to " + new URL(dashboard).host + " as " + answer.json.email +
       ". Open linkedin.com/sales/ssi to record today." };
   }
+  if (answer.status === 0) {
+    return { ok: false, message: "Not connected: " + new URL(dashboard).host + " could not be reached. Check the address and try again." };
+  }
   if (answer.status === 403) {
     return { ok: false, message: "Not connected: " + errorsOf(answer.json) };
   }

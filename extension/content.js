@@ -4,7 +4,7 @@
 // Where the data comes from, best first:
 //  1. the page's own response from /sales-api/salesApiSsi, handed over by
 //     page_hook.js (LinkedIn's JSON: memberScore, subScores, groupScore);
-//  2. the same JSON embedded in the page's HTML (<code> blocks);
+//  2. the same JSON embedded in the page's HTML (<code> blocks, JSON scripts);
 //  3. one request of our own to /sales-api/salesApiSsi, as the page makes it,
 //     if the page made none we could see;
 //  4. only when no JSON could be had: the page's visible text.
@@ -47,7 +47,7 @@
   });
 
   function embedded() {
-    for (const block of document.querySelectorAll("code")) {
+    for (const block of document.querySelectorAll('code, script[type="application/json"]')) {
       const text = (block.textContent || "").trim().replace(/^<!--/, "").replace(/-->$/, "").trim();
       if (text.indexOf("memberScore") === -1) continue;
       const value = jsonOrNull(text);
