@@ -46,12 +46,30 @@
     if (data.status >= 200 && data.status < 300 && typeof data.text === "string") consider(data.text);
   });
 
+  // LinkedIn's server-rendered pages carry API responses in hidden <code> blocks,
+  // often as an HTML comment whose text keeps its entities (&quot;): a comment's
+  // text is not decoded by the browser, so it is decoded here.
+  const ENTITIES = { quot: '"', amp: "&", lt: "<", gt: ">", apos: "'" };
+  function decodeEntities(text) {
+    return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, function (whole, name) {
+      if (name[0] !== "#") return Object.prototype.hasOwnProperty.call(ENTITIES, name.toLowerCase()) ? ENTITIES[name.toLowerCase()] : whole;
+      const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    });
+  }
+
   function embedded() {
     for (const block of document.querySelectorAll('code, script[type="application/json"]')) {
-      const text = (block.textContent || "").trim().replace(/^<!--/, "").replace(/-->$/, "").trim();
-      if (text.indexOf("memberScore") === -1) continue;
-      const value = jsonOrNull(text);
-      if (value !== null && findMemberScore(value, 0)) return text;
+      const texts = [block.textContent || ""];
+      block.childNodes.forEach(function (node) {
+        if (node.nodeType === Node.COMMENT_NODE) texts.push(decodeEntities(node.data));
+      });
+      for (const raw of texts) {
+        const text = raw.trim();
+        if (text.indexOf("memberScore") === -1) continue;
+        const value = jsonOrNull(text);
+        if (value !== null && findMemberScore(value, 0)) return text;
+      }
     }
     return null;
   }

@@ -159,6 +159,17 @@ def test_the_pages_text_is_the_fallback_when_its_data_request_fails(browser, liv
         Decimal("43"), Decimal("12.96"), Decimal("11.28"), 5, 12, Decimal("24"))
 
 
+def test_data_embedded_in_the_page_is_read_without_a_request(browser, live_server, person, key):
+    connect(browser, f"{live_server.url} {key}")
+    requested = []
+    serve(browser, page="ssi_page_embedded.html")
+    browser.route(SSI_DATA, lambda route: (requested.append(route.request.url), route.abort()))
+    outcome, message = open_ssi_page(browser)
+    assert (outcome, message) == ("recorded", f"Recorded 43 for {person.today():%-d %b}: your first recorded day.")
+    assert Snapshot.objects.get(user=person).industry_rank == 5
+    assert requested == []
+
+
 def test_data_in_a_shape_linkedin_no_longer_gives_records_nothing_and_says_so(browser, live_server, person, key):
     connect(browser, f"{live_server.url} {key}")
     serve(browser, data="salesApiSsi_changed.json")
