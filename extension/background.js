@@ -57,7 +57,7 @@ function refusal(answer, dashboard) {
   }
   if (answer.status === 404 || answer.json === null) {
     return "Not recorded: " + where + " does not answer as an SSI Dashboard (HTTP " + answer.status +
-      "). Check the address in the extension's options.";
+      "). Check the address: click the extension's icon and connect again.";
   }
   return "Not recorded: your SSI Dashboard answered with an error (HTTP " + answer.status + "). Open this page again later.";
 }
@@ -73,12 +73,12 @@ async function capture(payload) {
   const stored = (await chrome.storage.local.get(CONNECTION))[CONNECTION];
   if (!stored || !stored.dashboard || !stored.key) {
     return remember("refused", "Not recorded: this browser is not connected to your SSI Dashboard. " +
-      "Open the extension's options and paste the connection line from your dashboard's Settings.");
+      "Click the extension's icon and paste the connection line from your dashboard's Settings.");
   }
   const allowed = await chrome.permissions.contains({ origins: [originPattern(stored.dashboard)] });
   if (!allowed) {
     return remember("refused", "Not recorded: the extension is not allowed to reach " + new URL(stored.dashboard).host +
-      ". Open its options and connect again.");
+      ". Click the extension's icon and connect again.");
   }
   const answer = await ask(stored.dashboard, stored.key, "POST", payload);
   if ((answer.status === 200 || answer.status === 201) && answer.json && answer.json.message) {

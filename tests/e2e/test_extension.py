@@ -46,7 +46,7 @@ def extension_dir(tmp_path):
 
 
 @pytest.fixture
-def browser(playwright, extension_dir, tmp_path, live_server):
+def chromium_ext(playwright, extension_dir, tmp_path, live_server):
     context = playwright.chromium.launch_persistent_context(
         str(tmp_path / "profile"),
         executable_path=shutil.which("chromium"),
@@ -116,10 +116,10 @@ def key(person):
     return auth.create_token(person, "Browser extension", scope=ApiToken.Scope.CAPTURE)[1]
 
 
-def test_opening_the_ssi_page_records_the_day_and_reopening_it_corrects_it(browser, live_server, person, key):
-    assert connect(browser, f"{live_server.url} {key}").startswith("Connected to localhost")
-    serve(browser)
-    outcome, message = open_ssi_page(browser)
+def test_opening_the_ssi_page_records_the_day_and_reopening_it_corrects_it(chromium_ext, live_server, person, key):
+    assert connect(chromium_ext, f"{live_server.url} {key}").startswith("Connected to localhost")
+    serve(chromium_ext)
+    outcome, message = open_ssi_page(chromium_ext)
     today = person.today()
     assert today != dt.datetime.now(dt.UTC).date()
     assert outcome == "recorded"
@@ -132,101 +132,123 @@ def test_opening_the_ssi_page_records_the_day_and_reopening_it_corrects_it(brows
         75, 81, Decimal("30.990"), Decimal("32.720"))
 
     # Later the same day LinkedIn has a new figure: opening the page again corrects the day.
-    browser.unroute(SSI_DATA)
-    serve(browser, data="salesApiSsi_seat.json")
-    outcome, message = open_ssi_page(browser)
+    chromium_ext.unroute(SSI_DATA)
+    serve(chromium_ext, data="salesApiSsi_seat.json")
+    outcome, message = open_ssi_page(chromium_ext)
     assert (outcome, message) == ("recorded", f"Updated {today:%-d %b} to 43: your first recorded day.")
     assert Snapshot.objects.filter(user=person).count() == 1
     assert Snapshot.objects.get(user=person).ssi == Decimal("43.491")
 
 
-def test_the_message_says_the_change_since_the_previous_recorded_day(browser, live_server, person, key):
+def test_the_message_says_the_change_since_the_previous_recorded_day(chromium_ext, live_server, person, key):
     previous = person.today() - dt.timedelta(days=7)
     Snapshot.objects.create(user=person, date=previous, ssi=42)
-    connect(browser, f"{live_server.url} {key}")
-    serve(browser, data="salesApiSsi_seat.json")
-    assert open_ssi_page(browser) == (
+    connect(chromium_ext, f"{live_server.url} {key}")
+    serve(chromium_ext, data="salesApiSsi_seat.json")
+    assert open_ssi_page(chromium_ext) == (
         "recorded", f"Recorded 43 for {person.today():%-d %b}, +1 since {previous:%-d %b}.")
 
 
-def test_the_pages_text_is_the_fallback_when_its_data_request_fails(browser, live_server, person, key):
-    connect(browser, f"{live_server.url} {key}")
-    serve(browser, page="ssi_page_text.html", data=None, data_status=500)
-    outcome, message = open_ssi_page(browser)
+def test_the_pages_text_is_the_fallback_when_its_data_request_fails(chromium_ext, live_server, person, key):
+    connect(chromium_ext, f"{live_server.url} {key}")
+    serve(chromium_ext, page="ssi_page_text.html", data=None, data_status=500)
+    outcome, message = open_ssi_page(chromium_ext)
     assert outcome == "recorded" and "Recorded 43" in message
     row = Snapshot.objects.get(user=person)
     assert (row.ssi, row.brand, row.relationships, row.industry_rank, row.network_rank, row.industry_avg) == (
         Decimal("43"), Decimal("12.96"), Decimal("11.28"), 5, 12, Decimal("24"))
 
 
-def test_data_embedded_in_the_page_is_read_without_a_request(browser, live_server, person, key):
-    connect(browser, f"{live_server.url} {key}")
+def test_data_embedded_in_the_page_is_read_without_a_request(chromium_ext, live_server, person, key):
+    connect(chromium_ext, f"{live_server.url} {key}")
     requested = []
-    serve(browser, page="ssi_page_embedded.html")
-    browser.route(SSI_DATA, lambda route: (requested.append(route.request.url), route.abort()))
-    outcome, message = open_ssi_page(browser)
+    serve(chromium_ext, page="ssi_page_embedded.html")
+    chromium_ext.route(SSI_DATA, lambda route: (requested.append(route.request.url), route.abort()))
+    outcome, message = open_ssi_page(chromium_ext)
     assert (outcome, message) == ("recorded", f"Recorded 43 for {person.today():%-d %b}: your first recorded day.")
     assert Snapshot.objects.get(user=person).industry_rank == 5
     assert requested == []
 
 
-def test_data_in_a_shape_linkedin_no_longer_gives_records_nothing_and_says_so(browser, live_server, person, key):
-    connect(browser, f"{live_server.url} {key}")
-    serve(browser, data="salesApiSsi_changed.json")
-    outcome, message = open_ssi_page(browser)
+def test_data_in_a_shape_linkedin_no_longer_gives_records_nothing_and_says_so(chromium_ext, live_server, person, key):
+    connect(chromium_ext, f"{live_server.url} {key}")
+    serve(chromium_ext, data="salesApiSsi_changed.json")
+    outcome, message = open_ssi_page(chromium_ext)
     assert outcome == "refused"
     assert message.startswith("Not recorded: LinkedIn's SSI data has changed shape, so nothing was recorded")
     assert not Snapshot.objects.exists()
 
 
-def test_a_browser_not_connected_records_nothing_and_says_how_to_connect(browser, person):
-    serve(browser)
-    outcome, message = open_ssi_page(browser)
+def test_a_browser_not_connected_records_nothing_and_says_how_to_connect(chromium_ext, person):
+    serve(chromium_ext)
+    outcome, message = open_ssi_page(chromium_ext)
     assert outcome == "refused"
     assert "not connected to your SSI Dashboard" in message and "Settings" in message
     assert not Snapshot.objects.exists()
 
 
-def test_a_revoked_key_records_nothing_and_says_so(browser, live_server, person, key):
-    connect(browser, f"{live_server.url} {key}")
+def test_a_revoked_key_records_nothing_and_says_so(chromium_ext, live_server, person, key):
+    connect(chromium_ext, f"{live_server.url} {key}")
     ApiToken.objects.filter(user=person).update(revoked_at=timezone.now())
-    serve(browser)
-    outcome, message = open_ssi_page(browser)
+    serve(chromium_ext)
+    outcome, message = open_ssi_page(chromium_ext)
     assert outcome == "refused"
     assert "refused this extension's key (it was revoked or mistyped)" in message
     assert not Snapshot.objects.exists()
 
 
-def test_an_unreachable_dashboard_records_nothing_and_says_so(browser, live_server, person, key):
-    connect(browser, f"{live_server.url} {key}")
+def test_an_unreachable_dashboard_records_nothing_and_says_so(chromium_ext, live_server, person, key):
+    connect(chromium_ext, f"{live_server.url} {key}")
     # The dashboard goes away: nothing listens on port 9 of this machine.
-    browser.worker.evaluate("""async () => {
+    chromium_ext.worker.evaluate("""async () => {
         const {connection} = await chrome.storage.local.get('connection');
         await chrome.storage.local.set({connection: {...connection, dashboard: 'http://localhost:9'}});
     }""")
-    serve(browser)
-    outcome, message = open_ssi_page(browser)
+    serve(chromium_ext)
+    outcome, message = open_ssi_page(chromium_ext)
     assert outcome == "refused"
     assert "your SSI Dashboard at localhost:9 could not be reached" in message
     assert not Snapshot.objects.exists()
 
 
-def test_connecting_with_a_wrong_key_is_refused_before_anything_is_stored(browser, live_server, person):
-    text = connect(browser, f"{live_server.url} ssi_{'x' * 43}")
+def test_connecting_with_a_wrong_key_is_refused_before_anything_is_stored(chromium_ext, live_server, person):
+    text = connect(chromium_ext, f"{live_server.url} ssi_{'x' * 43}")
     assert text.startswith("Not connected: your SSI Dashboard refused this extension's key")
-    assert browser.worker.evaluate("chrome.storage.local.get('connection')") == {}
+    assert chromium_ext.worker.evaluate("chrome.storage.local.get('connection')") == {}
 
 
-def test_other_linkedin_pages_are_left_alone(browser, live_server, person, key):
-    connect(browser, f"{live_server.url} {key}")
+def test_other_linkedin_pages_are_left_alone(chromium_ext, live_server, person, key):
+    connect(chromium_ext, f"{live_server.url} {key}")
     served = []
-    browser.route("https://www.linkedin.com/feed/", lambda route: route.fulfill(
+    chromium_ext.route("https://www.linkedin.com/feed/", lambda route: route.fulfill(
         status=200, content_type="text/html", body=(FIXTURES / "ssi_page.html").read_text()))
-    browser.route(SSI_DATA, lambda route: (served.append(route.request.url), route.fulfill(
+    chromium_ext.route(SSI_DATA, lambda route: (served.append(route.request.url), route.fulfill(
         status=200, content_type="application/json", body=(FIXTURES / "salesApiSsi.json").read_text())))
-    page = browser.new_page()
+    page = chromium_ext.new_page()
     page.goto("https://www.linkedin.com/feed/")
     page.wait_for_timeout(5000)
     assert served  # the page's own request for its data ran …
     assert page.locator("#ssi-dashboard-banner").count() == 0  # … and the extension did nothing with it
     assert not Snapshot.objects.exists()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+def test_the_settings_section_gives_a_connection_line_that_fits_the_screen(
+        page, live_server, person, width, height, request):
+    from tests.e2e.conftest import log_in
+
+    person.set_password("correct horse battery")
+    person.save()
+    page.set_viewport_size({"width": width, "height": height})
+    log_in(page, live_server, person.email)
+    page.goto(f"{live_server.url}/settings/")
+    page.get_by_role("button", name="Create an extension key").click()
+    line = page.locator("#extension-line").text_content()
+    dashboard, key = line.split(" ")
+    assert dashboard == live_server.url and key.startswith("ssi_")
+    assert ApiToken.objects.get(user=person).scope == "capture"
+    # Nothing in the section, nor the keys table it adds a row to, is wider than the screen.
+    too_wide = page.evaluate("""w => [...document.querySelectorAll('#extension, #extension *, .overflow-auto')]
+        .filter(e => e.getBoundingClientRect().right > w).map(e => e.outerHTML.slice(0, 60))""", width)
+    assert too_wide == []
+    page.locator("#extension").screenshot(path=str(ROOT / "test-artifacts" / f"settings-extension-{width}.png"))
