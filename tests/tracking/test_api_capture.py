@@ -197,6 +197,15 @@ def test_a_malformed_capture_is_refused_with_a_message(client, sales, extension_
 
 
 @pytest.mark.django_db
+def test_a_body_beyond_the_servers_limit_is_refused_in_json(client, sales, extension_key, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = post(client, extension_key, {"page_text": "Social Selling Index 43 " * 1000})
+    assert response.status_code == 400
+    assert messages(response) == "The body is too large."
+    assert not Snapshot.objects.exists()
+
+
+@pytest.mark.django_db
 def test_get_tells_the_extension_whose_key_it_is(client, sales, extension_key):
     response = client.get("/api/v1/capture", HTTP_AUTHORIZATION=f"Bearer {extension_key}")
     assert response.json() == {"connected": True, "email": "sales@example.com", "time_zone": "UTC"}
