@@ -75,6 +75,18 @@ def test_the_message_compares_with_the_previous_recorded_day(client, sales, exte
 
 @pytest.mark.django_db
 @time_machine.travel(NOW)
+def test_linkedins_json_is_found_where_a_wrapper_nests_it(client, sales, extension_key):
+    # As a relay of LinkedIn's raw data returns it; a TEAM group is neither industry nor network.
+    wrapped = {"object": "LinkedinRawData", "data": json.loads(fixture("salesApiSsi_seat.json"))}
+    response = post(client, extension_key, {"linkedin_json": wrapped})
+    assert response.status_code == 201
+    row = stored(sales)
+    assert (row["ssi"], row["industry_rank"], row["network_rank"], row["industry_avg"], row["network_avg"]) == (
+        Decimal("43.491"), 5, 12, Decimal("24.182"), Decimal("31.020"))
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOW)
 def test_a_previous_day_in_another_year_is_named_with_its_year(client, sales, extension_key):
     snap(sales, dt.date(2025, 12, 30), 43.4)
     response = post(client, extension_key, {"linkedin_json": fixture("salesApiSsi_seat.json")})
