@@ -71,12 +71,19 @@ def chromium_ext(playwright, extension_dir, tmp_path, live_server):
     context.close()
 
 
-def serve(context, page="ssi_page.html", data="salesApiSsi.json", data_status=200):
+def serve(context, page="ssi_page.html", data="salesApiSsi.json", data_status=200) -> list[str]:
+    """Serve the SSI page and its data from fixtures; returns the data requests as they come."""
+    requested: list[str] = []
+
+    def answer_data(route):
+        requested.append(route.request.url)
+        route.fulfill(status=data_status, content_type="application/json",
+                      body=(FIXTURES / data).read_text() if data else "<html>Server error</html>")
+
     context.route(SSI_PAGE + "*", lambda route: route.fulfill(
         status=200, content_type="text/html; charset=utf-8", body=(FIXTURES / page).read_text()))
-    context.route(SSI_DATA, lambda route: route.fulfill(
-        status=data_status, content_type="application/json",
-        body=(FIXTURES / data).read_text() if data else "<html>Server error</html>"))
+    context.route(SSI_DATA, answer_data)
+    return requested
 
 
 def connect(context, line: str) -> str:
@@ -118,8 +125,9 @@ def key(person):
 
 def test_opening_the_ssi_page_records_the_day_and_reopening_it_corrects_it(chromium_ext, live_server, person, key):
     assert connect(chromium_ext, f"{live_server.url} {key}").startswith("Connected to localhost")
-    serve(chromium_ext)
+    requested = serve(chromium_ext)
     outcome, message = open_ssi_page(chromium_ext)
+    assert len(requested) == 1  # the page's own request, read as it passed
     today = person.today()
     assert today != dt.datetime.now(dt.UTC).date()
     assert outcome == "recorded"
@@ -140,6 +148,15 @@ def test_opening_the_ssi_page_records_the_day_and_reopening_it_corrects_it(chrom
     assert Snapshot.objects.get(user=person).ssi == Decimal("43.491")
 
 
+def test_data_the_page_requests_with_xmlhttprequest_is_read_too(chromium_ext, live_server, person, key):
+    connect(chromium_ext, f"{live_server.url} {key}")
+    requested = serve(chromium_ext, page="ssi_page_xhr.html", data="salesApiSsi_seat.json")
+    assert open_ssi_page(chromium_ext)[1] == f"Recorded 43 for {person.today():%-d %b}: your first recorded day."
+    assert Snapshot.objects.get(user=person).brand == Decimal("12.963")
+    # The page's own request was read: the extension made none of its own.
+    assert requested == ["https://www.linkedin.com/sales-api/salesApiSsi?decoration=full"]
+
+
 def test_the_message_says_the_change_since_the_previous_recorded_day(chromium_ext, live_server, person, key):
     previous = person.today() - dt.timedelta(days=7)
     Snapshot.objects.create(user=person, date=previous, ssi=42)
@@ -151,9 +168,10 @@ def test_the_message_says_the_change_since_the_previous_recorded_day(chromium_ex
 
 def test_the_pages_text_is_the_fallback_when_its_data_request_fails(chromium_ext, live_server, person, key):
     connect(chromium_ext, f"{live_server.url} {key}")
-    serve(chromium_ext, page="ssi_page_text.html", data=None, data_status=500)
+    requested = serve(chromium_ext, page="ssi_page_text.html", data=None, data_status=500)
     outcome, message = open_ssi_page(chromium_ext)
     assert outcome == "recorded" and "Recorded 43" in message
+    assert len(requested) == 1  # the extension asked once for the data the page did not load, then read the text
     row = Snapshot.objects.get(user=person)
     assert (row.ssi, row.brand, row.relationships, row.industry_rank, row.network_rank, row.industry_avg) == (
         Decimal("43"), Decimal("12.96"), Decimal("11.28"), 5, 12, Decimal("24"))
