@@ -212,8 +212,8 @@ def test_a_malformed_capture_is_refused_with_a_message(client, sales, extension_
 def test_a_body_beyond_the_servers_limit_is_refused_in_json(client, sales, extension_key, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     response = post(client, extension_key, {"page_text": "Social Selling Index 43 " * 1000})
-    assert response.status_code == 400
-    assert messages(response) == "The body is too large."
+    assert response.status_code == 413
+    assert "larger than" in messages(response)
     assert not Snapshot.objects.exists()
 
 
