@@ -40,10 +40,21 @@ class Headline:
     best: Decimal
     best_on: dt.date
     days_logged: int
+    # The person's own today, in their time zone: a reading older than it is
+    # not "today's" SSI.
+    today: dt.date
 
     @property
     def ssi_whole(self) -> int:
         return whole(self.ssi)
+
+    @property
+    def ssi_label(self) -> str:
+        """ "SSI today", or the date the latest reading is from when it is older."""
+        if self.as_of >= self.today:
+            return "SSI today"
+        day = f"{self.as_of.day} {self.as_of:%B}"
+        return f"SSI on {day}" if self.as_of.year == self.today.year else f"SSI on {day} {self.as_of.year}"
 
 
 def range_start(key: str, today: dt.date) -> dt.date | None:
@@ -72,6 +83,7 @@ def headline(person: User) -> Headline | None:
         best=best["ssi"],
         best_on=best["date"],
         days_logged=UserDay.objects.filter(user=person).count(),
+        today=person.today(),
     )
 
 
@@ -145,14 +157,63 @@ def _quantile(ordered: list[Decimal], q: Decimal) -> Decimal:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def slope_for(person: User, as_of: dt.date | None = None) -> Slope | None:
+def _slope_points(person: User, as_of: dt.date | None) -> list[tuple[dt.date, Decimal]]:
     rows = UserDay.objects.filter(user=person)
     if as_of is None:
         as_of = rows.aggregate(d=Max("date"))["d"]
         if as_of is None:
-            return None
+            return []
     start = as_of - dt.timedelta(days=SLOPE_DAYS - 1)
-    return theil_sen(list(rows.filter(date__range=(start, as_of)).order_by("date").values_list("date", "ssi")))
+    return list(rows.filter(date__range=(start, as_of)).order_by("date").values_list("date", "ssi"))
+
+
+def slope_for(person: User, as_of: dt.date | None = None) -> Slope | None:
+    return theil_sen(_slope_points(person, as_of))
+
+
+# A trend is shown only from this many readings in the slope's window: with
+# five, one odd reading is in 4 of the 10 pairwise slopes, so the median (the
+# 5th and 6th of them) stays within the range of the slopes that do not involve
+# it; with four it is in 3 of 6 and can set the median by itself.
+TREND_MIN_OBSERVATIONS = 5
+# ... and with the first and last of them at least this many days apart: SSI
+# moves day to day by more than it grows in a week, so a slope over a few days
+# is mostly that day-to-day noise, and three weeks give three weekly steps.
+TREND_MIN_DAYS = 21
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The slope over the window, or why there is none yet (``slope`` is None)."""
+
+    slope: Slope | None
+    observations: int
+    span_days: int
+
+    @property
+    def shortfall(self) -> str | None:
+        if self.slope is not None:
+            return None
+        logged = _days(self.observations) + " logged"
+        if self.observations > 1:
+            logged += f", spanning {_days(self.span_days)}"
+        return (f"{logged}; a trend needs at least {TREND_MIN_OBSERVATIONS} days logged "
+                f"spanning {TREND_MIN_DAYS // 7} weeks.")
+
+
+def trend_for(person: User) -> Trend | None:
+    """The dashboard's trend: Theil–Sen over the last ``SLOPE_DAYS`` days up to
+    the latest reading, once there is enough of them (see the minimums above)."""
+    points = _slope_points(person, None)
+    if not points:
+        return None
+    span = (points[-1][0] - points[0][0]).days
+    enough = len(points) >= TREND_MIN_OBSERVATIONS and span >= TREND_MIN_DAYS
+    return Trend(theil_sen(points) if enough else None, len(points), span)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
         "pending": summary.has_pending_snapshots(person),
         "rows": rows,
         "latest": latest,
-        "slope": summary.slope_for(person) if headline else None,
+        "trend": summary.trend_for(person) if headline else None,
         "last_day": last_day,
         "standings": summary.standings(person),
         "coaching": summary.coaching(person, last_day),

@@ -140,3 +140,39 @@ def test_the_dashboard_stamp_changes_with_any_source_row(sales, history):
     stamps.append(summary.data_stamp(sales))
     assert len(set(stamps)) == 3
     assert summary.data_stamp(sales) == stamps[-1]  # and nothing else moves it
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("utc", "zone", "label"), [
+    # 23:00 on the 28th in Auckland (UTC+13): the reading is today's.
+    (dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC), "Pacific/Auckland", "SSI today"),
+    # Half an hour later it is the 29th there, though still the 28th in UTC.
+    (dt.datetime(2026, 11, 28, 11, 30, tzinfo=dt.UTC), "Pacific/Auckland", "SSI on 28 November"),
+    (dt.datetime(2026, 11, 28, 11, 30, tzinfo=dt.UTC), "UTC", "SSI today"),
+    # 21:00 on the 28th in Los Angeles, the 29th in UTC.
+    (dt.datetime(2026, 11, 29, 5, 0, tzinfo=dt.UTC), "America/Los_Angeles", "SSI today"),
+    (dt.datetime(2026, 11, 29, 5, 0, tzinfo=dt.UTC), "UTC", "SSI on 28 November"),
+    # A reading from an earlier year says which.
+    (dt.datetime(2027, 1, 3, 12, 0, tzinfo=dt.UTC), "UTC", "SSI on 28 November 2026"),
+])
+def test_the_headline_says_which_day_it_is_from_when_not_today(client, sales, utc, zone, label):
+    sales.time_zone = zone
+    sales.save()
+    snap(sales, dt.date(2026, 11, 24), 40)
+    snap(sales, dt.date(2026, 11, 28), 41)
+    trends.recompute(sales.pk)
+    with time_machine.travel(utc, tick=False):
+        client.force_login(sales)
+        html = client.get(reverse("dashboard")).content.decode()
+    assert f'<span class="value">41</span><span class="label">{label}</span>' in html
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_a_short_history_reads_what_a_trend_needs_instead_of_a_slope(client, sales, history):
+    client.force_login(sales)
+    html = client.get(reverse("dashboard")).content.decode()
+    # Four readings from the 12th to the 20th.
+    assert "Trend over the last 90 days: <span class=\"muted\">4 days logged, spanning 8 days; " \
+        "a trend needs at least 5 days logged spanning 3 weeks.</span>" in html
+    assert "points a week" not in html

@@ -134,7 +134,9 @@ def test_the_dashboard_shows_the_coaching_card_trend_and_standing(client, sales,
     client.force_login(sales)
     html = client.get(reverse("dashboard")).content.decode()
     assert "Most room to grow: Establish your professional brand" in html
-    assert "+1.00 points a week" in html
+    # Four weekly readings: one short of a trend.
+    assert "4 days logged, spanning 21 days; a trend needs at least 5 days logged spanning 3 weeks." in html
+    assert "points a week" not in html
     assert "4 days logged in a row" not in html  # weekly entries: a streak of one
     assert "1 day logged in a row; improved 3 weeks running" in html  # 40, 41, 42, 43
     assert "not enough data yet" in html

@@ -40,6 +40,40 @@ def test_a_single_observation_has_no_slope():
 
 
 @pytest.mark.django_db
+def test_two_days_logged_give_no_trend_but_say_what_it_needs(sales):
+    # 40 then 41.2 three days later: Theil–Sen alone would say +2.80 a week.
+    snap(sales, START, 40)
+    snap(sales, START + dt.timedelta(days=3), "41.2")
+    trends.recompute(sales.pk)
+    trend = summary.trend_for(sales)
+    assert (trend.slope, trend.observations, trend.span_days) == (None, 2, 3)
+    assert trend.shortfall == "2 days logged, spanning 3 days; a trend needs at least 5 days logged spanning 3 weeks."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("offsets", "expected"), [
+    # Five readings over 20 days: one day short of three weeks.
+    ((0, 5, 10, 15, 20), "5 days logged, spanning 20 days; a trend needs at least 5 days logged spanning 3 weeks."),
+    # Weekly for three weeks: the span is there, a fifth reading is not.
+    ((0, 7, 14, 21), "4 days logged, spanning 21 days; a trend needs at least 5 days logged spanning 3 weeks."),
+    ((0,), "1 day logged; a trend needs at least 5 days logged spanning 3 weeks."),
+])
+def test_a_trend_needs_five_readings_three_weeks_apart(sales, offsets, expected):
+    for offset in offsets:
+        snap(sales, START + dt.timedelta(days=offset), 40 + offset)
+    trends.recompute(sales.pk)
+    trend = summary.trend_for(sales)
+    assert (trend.slope, trend.shortfall) == (None, expected)
+
+
+@pytest.mark.django_db
+def test_enough_readings_give_the_slope_and_its_middle_half(steady):
+    # Five readings, days 0 to 21: the same fit as theil_sen above.
+    trend = summary.trend_for(steady)
+    assert (trend.slope.per_week, trend.slope.low, trend.slope.high, trend.shortfall) == (1, 1, 1, None)
+
+
+@pytest.mark.django_db
 def test_the_headline_keeps_best_ever_and_changes(steady):
     headline = summary.headline(steady)
     assert (headline.ssi, headline.best, headline.best_on, headline.days_logged) == (43, 70, START + dt.timedelta(days=10), 5)
