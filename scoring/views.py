@@ -46,7 +46,7 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
         "projection": goals.project(goal) if goal else None,
         "effects": effects,
         "anomalies": [(a, anomaly_detail_text(a, team_names)) for a in anomalies],
-        "insights": insights.insights_for([person.pk]),
+        "evidence": insights.evidence_for(person),
     }
     if rows:
         target = goal.target_ssi if goal else None
@@ -80,7 +80,6 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
         "can_manage": managing,
         "range": key,
         "ranges": summary.RANGE_LABELS,
-        "min_weeks": insights.MIN_WEEKS,
         "goal_form": goal_form or (GoalForm(today=today) if managing else None),
         "note_form": note_form or (AnnotationForm(today=today, initial={"date": today}) if managing else None),
     }

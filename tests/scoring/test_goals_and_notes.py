@@ -139,4 +139,4 @@ def test_the_dashboard_shows_the_coaching_card_trend_and_standing(client, sales,
     assert "points a week" not in html
     assert "4 days logged in a row" not in html  # weekly entries: a streak of one
     assert "1 day logged in a row; improved 3 weeks running" in html  # 40, 41, 42, 43
-    assert "not enough data yet" in html
+    assert "Not enough evidence yet: a test needs 12 weeks of logged activity" in html  # none logged

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from scoring import goals, insights, summary, trends
+from scoring import goals, summary, trends
 from scoring.models import Annotation, Goal
 from tests.conftest import make_user, snap
 from tracking.models import Activity, Membership
@@ -174,29 +174,3 @@ def test_a_note_whose_reference_day_is_within_tolerance_has_a_before(sales):
     (effect,) = summary.annotation_effects(sales)
     # As of 3-31 is the 28th (3 days back); 30 days earlier, 3-1, is there.
     assert (effect.before, effect.after) == (Decimal(4), None)
-
-
-def _weekly(person, weeks, posts_for):
-    brand = Decimal(5)
-    for w in range(weeks):
-        monday = START + dt.timedelta(weeks=w)
-        snap(person, monday, brand * 4, pillars=[brand, brand, brand, brand])
-        posts = posts_for(w)
-        Activity.objects.create(user=person, period_start=monday, period_end=monday, posts=posts)
-        brand += Decimal(posts) / 2  # next week's brand gains half a point a post
-    trends.recompute(person.pk)
-
-
-@pytest.mark.django_db
-def test_activity_that_precedes_pillar_gains_shows_its_correlation(sales):
-    _weekly(sales, 10, lambda w: w % 3)
-    found = {(i.pillar, i.activity): (i.weeks, i.correlation) for i in insights.insights_for([sales.pk])}
-    assert found[("brand", "posts")] == (9, 1.0)  # weeks 0–8 each have a following week
-    assert found[("brand", "shares")] == (0, None)
-
-
-@pytest.mark.django_db
-def test_too_few_weeks_give_no_number(sales):
-    _weekly(sales, 8, lambda w: w % 3)  # 7 pairs, one short of the minimum
-    found = {(i.pillar, i.activity): (i.weeks, i.correlation) for i in insights.insights_for([sales.pk])}
-    assert found[("brand", "posts")] == (7, None)
