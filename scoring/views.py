@@ -21,7 +21,7 @@ ANOMALY_DAYS = 90
 DASHBOARD_CACHE_SECONDS = 600
 
 
-def _dashboard_data(person, key: str, today: dt.date) -> dict:
+def _dashboard_data(person, key: str, today: dt.date, stamp: str) -> dict:
     """Everything the dashboard shows of ``person`` for range ``key``, whoever looks."""
     rows = summary.days_for(person, summary.range_start(key, today))
     latest = rows[-1] if rows else None
@@ -46,7 +46,9 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
         "projection": goals.project(goal) if goal else None,
         "effects": effects,
         "anomalies": [(a, anomaly_detail_text(a, team_names)) for a in anomalies],
-        "evidence": insights.evidence_for(person),
+        # The permutation tests do not depend on the range or the day: once per data change.
+        "evidence": cache.get_or_set(f"evidence:{person.pk}:{stamp}", lambda: insights.evidence_for(person),
+                                     timeout=DASHBOARD_CACHE_SECONDS),
     }
     if rows:
         target = goal.target_ssi if goal else None
@@ -67,10 +69,11 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
     # The dashboard is a pure function of the rows the stamp fingerprints (and
     # of the day): cached under it, a reload costs one query, and any change to
     # those rows makes a new key.
-    cache_key = f"dashboard:{person.pk}:{key}:{today}:{summary.data_stamp(person)}"
+    stamp = summary.data_stamp(person)
+    cache_key = f"dashboard:{person.pk}:{key}:{today}:{stamp}"
     data = cache.get(cache_key)
     if data is None:
-        data = _dashboard_data(person, key, today)
+        data = _dashboard_data(person, key, today, stamp)
         cache.set(cache_key, data, timeout=DASHBOARD_CACHE_SECONDS)
     managing = can_manage(request.user, person)
     context = {

@@ -161,3 +161,11 @@ def test_without_a_team_too_few_weeks_give_only_the_count(sales):
     Membership.objects.filter(user=sales).delete()
     _history(sales, _planted(n=5))
     assert insights.evidence_for(sales).message.endswith("the next week's end; 5 so far.")
+
+
+def test_a_team_pool_keeps_its_most_recent_weeks(monkeypatch):
+    monkeypatch.setattr(insights, "POOL_WEEKS", 3)
+    w = [START + dt.timedelta(weeks=i) for i in range(4)]
+    pooled = {7: [(w[0], 1.0, 0.1), (w[2], 3.0, 0.3)], 5: [(w[1], 2.0, 0.2), (w[3], 4.0, 0.4)]}
+    # The three latest weeks are w3 (person 5), w2 (person 7), w1 (person 5); in person order.
+    assert insights._recent(pooled) == [[(2.0, 0.2), (4.0, 0.4)], [(3.0, 0.3)]]
