@@ -98,6 +98,7 @@ FORMAT_NAMES = {
     parser.DAILY: "Per-day file",
     parser.SALES_NAVIGATOR: "Sales Navigator usage report",
     parser.LINKEDIN_JSON: "LinkedIn SSI data (JSON)",
+    parser.LONG: "One value per row (date, field, value)",
 }
 
 

@@ -10,7 +10,8 @@ The jobs are split by module:
   and the API, so a row is refused with the same sentence everywhere);
 - one module per format: ``per_day`` (one row per person per day, with an email
   column or for one named person), ``sales_navigator`` (a usage report, one row
-  per seat for a period), ``linkedin_json`` (the JSON LinkedIn's SSI page loads);
+  per seat for a period), ``long_layout`` (one value per row: date; section;
+  field; value), ``linkedin_json`` (the JSON LinkedIn's SSI page loads);
   ``table`` is what the two CSV formats share;
 - ``rows``: what every format hands over: ``Row`` objects, or the same rows as
   tuples of values (``ParsedFile.values``), which the writer lays out as COPY text.
@@ -33,10 +34,11 @@ import datetime as dt
 import io
 from typing import BinaryIO
 
-from tracking.importing import sniff, table
+from tracking.importing import long_layout, sniff, table
 from tracking.importing.cells import parse_rank
 from tracking.importing.headers import LABELS, SCORE_FIELDS, field_for_header
 from tracking.importing.linkedin_json import LinkedInJson
+from tracking.importing.long_layout import LONG, LongFile
 from tracking.importing.per_day import PerDayFile
 from tracking.importing.rows import (
     DAILY,
@@ -54,7 +56,7 @@ from tracking.importing.sniff import DELIMITERS, check_text, max_bytes, too_larg
 from tracking.importing.table import NO_DATE_COLUMN
 
 __all__ = [
-    "DAILY", "DELIMITERS", "LABELS", "LINKEDIN_JSON", "MAX_REPORTED", "NO_DATE_COLUMN", "SALES_NAVIGATOR",
+    "DAILY", "DELIMITERS", "LONG", "LABELS", "LINKEDIN_JSON", "MAX_REPORTED", "NO_DATE_COLUMN", "SALES_NAVIGATOR",
     "SCORE_FIELDS", "ImportFileError", "NotPlain", "ParsedFile", "Row", "check_text", "field_for_header",
     "max_bytes", "parse", "parse_rank", "too_large_message",
 ]
@@ -96,7 +98,12 @@ def parse(
         raise ImportFileError("The file is empty.")
     if head_text.lstrip()[:1] in ("{", "["):
         return LinkedInJson.read(stream, size, codec, encoding, as_of=as_of, today=today, email=email)
-    delimiter, header_line, header = sniff.find_header(head_text, len(head) == size, needs_email=not email)
+    complete = len(head) == size
+    if long := long_layout.find_header(head_text, complete):
+        delimiter, header_line, columns = long
+        return LongFile(stream, codec, encoding, delimiter=delimiter, header_line=header_line, columns=columns,
+                        today=today, email=email)
+    delimiter, header_line, header = sniff.find_header(head_text, complete, needs_email=not email)
     index, file_format, warnings = table.map_columns(header, header_line, as_of=as_of, email=email)
     return _CSV_FORMATS[file_format](
         stream, codec, encoding, delimiter=delimiter, header_line=header_line, header=header, index=index,

@@ -53,7 +53,7 @@ def row_values(row: Row, scores: tuple[str, ...], counts: tuple[str, ...]) -> tu
     """``row`` as a tuple of its values, in ``VALUE_COLUMNS`` then ``scores`` and ``counts``."""
     values = [row.line, row.email, row.name, row.date, row.period_start, row.period_end, row.counts is not None]
     values += [getattr(row.scores, f) for f in scores] if row.scores is not None else [None] * len(scores)
-    values += [row.counts[f] for f in counts] if row.counts is not None else [None] * len(counts)
+    values += [row.counts.get(f) for f in counts] if row.counts is not None else [None] * len(counts)
     return tuple(values)
 
 

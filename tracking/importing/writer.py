@@ -94,14 +94,16 @@ def import_file(
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
     email: str | None = None,
+    today: dt.date | None = None,
 ) -> ImportResult:
     """Parse ``stream`` and write its rows; record the outcome on ``job``.
-    ``email`` names the one person the file is about (see ``parser.parse``).
+    ``email`` names the one person the file is about, ``today`` is that
+    person's today (see ``parser.parse``).
 
     Raises ``parser.ImportFileError`` for a file that cannot be imported at all
     (``job`` then records the reason)."""
     try:
-        parsed = parser.parse(stream, as_of=as_of, email=email)
+        parsed = parser.parse(stream, as_of=as_of, email=email, today=today)
         result = write(
             parsed, job=None if dry_run else job, dry_run=dry_run, create_users=create_users,
             skip_invalid=skip_invalid, progress=progress,
