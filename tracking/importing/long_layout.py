@@ -143,6 +143,8 @@ class LongFile(ParsedFile):
             errors.append(date)
         elif date is None:
             errors.append(rules.RuleError("date", "Date is missing."))
+        elif date < rules.FIRST_DATE:
+            errors.extend(rules.early_dates(date=date))
         elif date > self.today:
             errors.append(rules.RuleError("date", "The date cannot be in the future."))
         for field_name in dict.fromkeys(day["clash"]):

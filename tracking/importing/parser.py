@@ -34,6 +34,7 @@ import datetime as dt
 import io
 from typing import BinaryIO
 
+from tracking import rules
 from tracking.importing import long_layout, sniff, table
 from tracking.importing.cells import parse_rank
 from tracking.importing.headers import LABELS, SCORE_FIELDS, field_for_header
@@ -84,6 +85,8 @@ def parse(
     today = today or latest_today()
     if as_of is not None and as_of > today:
         raise ImportFileError("The as-of date cannot be in the future.")
+    if as_of is not None and as_of < rules.FIRST_DATE:
+        raise ImportFileError(rules.DATE_TOO_EARLY)
     limit = max_bytes()
     stream.seek(0, io.SEEK_END)
     size = stream.tell()

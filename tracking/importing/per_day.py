@@ -111,7 +111,7 @@ class PerDayFile(CsvTable):
             return (None, missing) if value is None else (int(value * 1000), present(value))
 
         def day(value):
-            return present(value) if value is not None and value <= today else None
+            return present(value) if value is not None and rules.FIRST_DATE <= value <= today else None
 
         (at_ssi, ssi_memo), (at_brand, brand_memo), (at_people, people_memo), (at_insights, insights_memo), \
             (at_rel, rel_memo) = [(given[f][0], cells.Derived(given[f][1], number)) for f in PLAIN_SCORES]

@@ -304,6 +304,7 @@ class CsvTable(ParsedFile):
                 errors.append(rules.RuleError("period_end", "Period end is missing: it dates this seat's scores."))
         elif date is None:
             errors.append(rules.RuleError("date", "Date is missing."))
+        errors.extend(rules.early_dates(date=date, period_start=period_start, period_end=period_end))
         if date and date > self.today:
             errors.append(rules.RuleError("date", "The date cannot be in the future."))
         elif period_end and period_end > self.today:

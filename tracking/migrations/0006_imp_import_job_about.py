@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracking', '0005_references_checked_per_statement'),
+        ('tracking', '0007_abuse_invitations'),
     ]
 
     operations = [
