@@ -460,3 +460,17 @@ def test_the_copy_text_shortcut_agrees_on_mostly_valid_rows(records, with_activi
     except parser.ImportFileError:
         return
     assert _copy_outcome(parse_text(text), generic=False) == generic
+
+
+@pytest.mark.parametrize("name", ["personal_scraper_log.csv", "personal_spreadsheet_semicolon.csv"])
+def test_the_copy_text_shortcut_agrees_with_the_rows_for_one_persons_history(name):
+    """Without a sample to collect, every row of these files takes the shortcut."""
+    def outcome(read) -> tuple:
+        parsed = parse_file(name, email="ana@example.com")
+        scores, counts = _copy_columns(parsed)
+        text = "".join(copy_layout.staging_chunks(read(parsed, scores, counts, None, copy_layout.copy_value)))
+        return text, parsed.rejected, parsed.records
+
+    fast = outcome(parser.PerDayFile.values)
+    assert fast == outcome(parser.ParsedFile.values)
+    assert fast[0].count("\tana@example.com\t") == 3

@@ -59,7 +59,7 @@ from tracking.importing.table import NO_DATE_COLUMN
 __all__ = [
     "DAILY", "DELIMITERS", "LONG", "LABELS", "LINKEDIN_JSON", "MAX_REPORTED", "NO_DATE_COLUMN", "SALES_NAVIGATOR",
     "SCORE_FIELDS", "ImportFileError", "NotPlain", "ParsedFile", "Row", "check_text", "field_for_header",
-    "max_bytes", "parse", "parse_rank", "too_large_message",
+    "PerDayFile", "max_bytes", "parse", "parse_rank", "too_large_message",
 ]
 
 _CSV_FORMATS = {DAILY: PerDayFile, SALES_NAVIGATOR: SalesNavigatorFile}
