@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracking', '0007_abuse_invitations'),
+        ('tracking', '0006_ext_api_token_scope'),
     ]
 
     operations = [
