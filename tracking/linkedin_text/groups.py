@@ -11,6 +11,7 @@ LinkedIn's order.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +22,9 @@ GROUPS = ("industry", "network")
 _WORDS_BETWEEN = 4    # "Top 5% of your industry", "Industry SSI rank: Top 5%"
 _SHORT_CELL = 3       # words beside the percentage in a cell of its own: "Top 5%"
 _REACH = 2            # lines between a rank and its label above or below
+_SENTENCE = 200       # characters of a sentence on either side of "average"
 _SENTENCE_END = re.compile(r"[.!?。](?:\s|$)|\n")
+_NUMBER = re.compile(NUMBER)
 
 
 @dataclass
@@ -47,26 +50,51 @@ def _words(text: str) -> int:
     return len(re.findall(r"[^\W\d_]+", text))
 
 
-def _cell(page: Page, pos: int) -> tuple[int, int]:
-    start, end = page.line_span(page.line_of(pos))
-    line = page.text[start:end]
-    offset = pos - start
-    left = max(line.rfind("|", 0, offset), line.rfind("\t", 0, offset))
-    rights = [i for i in (line.find("|", offset), line.find("\t", offset)) if i >= 0]
-    return start + left + 1, start + (min(rights) if rights else len(line))
+class _Cells:
+    """The cells of the page (split by line ends, pipes and tabs), with the
+    percentages and group labels in each, worked out once per cell."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.breaks = [-1] + [m.start() for m in re.finditer(r"[|\t\n]", page.text)] + [len(page.text)]
+        self.percent_starts = [p.start for p in page.percents]
+        self._items: dict[int, list] = {}
+        self._words: dict[int, int] = {}
+
+    def span(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.breaks, pos)
+        return self.breaks[i - 1] + 1, self.breaks[i]
+
+    def items(self, pos: int) -> list[tuple[int, str, Percent | None]]:
+        start, end = self.span(pos)
+        if start not in self._items:
+            percents = self.page.percents
+            first = bisect.bisect_left(self.percent_starts, start)
+            last = bisect.bisect_left(self.percent_starts, end)
+            found = [(p.start, "%", p) for p in percents[first:last]]
+            found += [(at, group, None) for at, group in _labels_in(self.page.text[start:end], start)]
+            self._items[start] = sorted(found, key=lambda item: item[0])
+        return self._items[start]
+
+    def words(self, pos: int) -> int:
+        start, end = self.span(pos)
+        if start not in self._words:
+            self._words[start] = _words(self.page.text[start:end])
+        return self._words[start]
 
 
 def _ranks(page: Page, result: Groups) -> None:
+    cells = _Cells(page)
     candidates = [p for p in page.percents if 1 <= p.value <= 100]
     assigned: dict[Percent, str | None] = {}
     votes = {"before": 0, "after": 0}   # where the label stands, for the undecided
     undecided = []
     for percent in candidates:
-        group = _same_cell(page, percent)
+        group = _same_cell(page, cells, percent)
         if group:
             assigned[percent] = group
             continue
-        if not _short(page, percent):
+        if cells.words(percent.start) > _SHORT_CELL:
             continue
         above, below = _label_line(page, percent.line, -1), _label_line(page, percent.line, 1)
         if above and below and above[1] == below[1]:
@@ -101,31 +129,20 @@ def _ranks(page: Page, result: Groups) -> None:
             result.problems.append(((name,), f"the {group} rank is shown as both {shown}"))
 
 
-def _same_cell(page: Page, percent: Percent) -> str | None:
+def _same_cell(page: Page, cells: _Cells, percent: Percent) -> str | None:
     """The label in the percentage's own cell, next to it: "Top 5% of your
     industry", "Industry SSI rank: Top 5%", or "Top 85% Industry SSI rank Top
     94% Network SSI rank" (a label after each percentage, or before each)."""
-    start, end = _cell(page, percent.start)
-    items = [(p.start, "%", p) for p in page.percents if start <= p.start < end]
-    items += [(pos, group, None) for pos, group in _labels_in(page.text[start:end], start)]
-    items.sort(key=lambda item: item[0])
-    if not items or len(items) == 1:
+    items = cells.items(percent.start)
+    if len(items) < 2:
         return None
     percent_first = items[0][1] == "%"
-    for i, (_, _, found) in enumerate(items):
-        if found is not percent:
-            continue
-        neighbour = items[i + 1] if percent_first else items[i - 1] if i else None
-        if neighbour is None or neighbour[1] == "%":
-            return None
-        between = page.text[percent.end:neighbour[0]] if percent_first else page.text[neighbour[0]:percent.start]
-        return neighbour[1] if _words(between) <= _WORDS_BETWEEN else None
-    return None
-
-
-def _short(page: Page, percent: Percent) -> bool:
-    start, end = _cell(page, percent.start)
-    return _words(page.text[start:end]) <= _SHORT_CELL
+    i = next(i for i, item in enumerate(items) if item[2] is percent)
+    neighbour = items[i + 1] if percent_first and i + 1 < len(items) else items[i - 1] if i and not percent_first else None
+    if neighbour is None or neighbour[1] == "%":
+        return None
+    between = page.text[percent.end:neighbour[0]] if percent_first else page.text[neighbour[0]:percent.start]
+    return neighbour[1] if _words(between) <= _WORDS_BETWEEN else None
 
 
 def _label_line(page: Page, line: int, step: int) -> tuple[int, str] | None:
@@ -163,13 +180,17 @@ def _averages(page: Page, totals: list[Number], result: Groups) -> None:
     known; else the page's second and third score blocks ("29 out of 100",
     "36 out of 100"), which LinkedIn shows for the industry, then the network."""
     found: dict[str, list[str]] = {g: [] for g in GROUPS}
+    percent_starts = {p.start for p in page.percents}
     for match in labels.AVERAGE.finditer(page.text):
-        sentence_start = max(page.text.rfind("\n", 0, match.start()),
-                             *(m.end() - 1 for m in _SENTENCE_END.finditer(page.text, 0, match.start())), 0)
-        end_match = _SENTENCE_END.search(page.text, match.end())
-        sentence_end = end_match.start() if end_match else len(page.text)
-        number = re.compile(NUMBER).search(page.text, match.end(), sentence_end)
-        if number is None or number.start() in {p.start for p in page.percents}:
+        line_start, line_end = page.line_span(page.line_of(match.start()))
+        # A sentence of LinkedIn's is short: look no further than _SENTENCE either side.
+        line_start, line_end = max(line_start, match.start() - _SENTENCE), min(line_end, match.end() + _SENTENCE)
+        ends_before = [m.end() for m in _SENTENCE_END.finditer(page.text, line_start, match.start())]
+        sentence_start = ends_before[-1] if ends_before else line_start
+        end_match = _SENTENCE_END.search(page.text, match.end(), line_end)
+        sentence_end = end_match.start() if end_match else line_end
+        number = _NUMBER.search(page.text, match.end(), sentence_end)
+        if number is None or number.start() in percent_starts:
             continue
         before = _labels_in(page.text[sentence_start:match.start()])
         after = _labels_in(page.text[match.end():number.start()])

@@ -68,13 +68,14 @@ class Page:
             Percent(m.start(), m.end(), int(m.group("a") or m.group("b")), self.line_of(m.start()))
             for m in _PERCENT_RE.finditer(text)
         ]
-        taken = [(p.start, p.end) for p in self.percents]
+        taken = {pos for p in self.percents for pos in range(p.start, p.end)}
         self.numbers = [
             Number(m.start(), m.end(), m.group(), self.line_of(m.start()))
             for m in _NUMBER_RE.finditer(text)
-            if not any(start <= m.start() < end for start, end in taken)
+            if m.start() not in taken
         ]
         self._by_start = {n.start: n for n in self.numbers}
+        self._by_end = {n.end: n for n in self.numbers}
 
     def line_of(self, pos: int) -> int:
         low, high = 0, len(self.line_starts) - 1
@@ -93,6 +94,9 @@ class Page:
     def number_at(self, pos: int) -> Number | None:
         return self._by_start.get(pos)
 
+    def number_ending_at(self, pos: int) -> Number | None:
+        return self._by_end.get(pos)
+
     def nearby_line(self, line: int, step: int) -> int | None:
         """The next non-blank line above (step -1) or below (step 1)."""
         line += step
@@ -102,14 +106,23 @@ class Page:
             line += step
         return None
 
+    def after(self, pos: int, end: int) -> str:
+        """The text from ``pos`` to ``end`` (a line's end), as far as a cell
+        needs looking into; a cut-off tail ends in "\0", so it never reads as
+        the end of the line."""
+        return self.text[pos:min(end, pos + _LOOK)] + ("\0" if end > pos + _LOOK else "")
+
+    def before(self, start: int, pos: int) -> str:
+        return ("\0" if pos - start > _LOOK else "") + self.text[max(start, pos - _LOOK):pos]
+
     def lone_number(self, line: int | None) -> Number | None:
         """The number a line holds and nothing else (but "/ 25", "out of 25")."""
         if line is None:
             return None
         start, end = self.line_span(line)
-        stripped = self.lines[line].lstrip(SEPARATORS)
-        number = self.number_at(start + len(self.lines[line]) - len(stripped))
-        if number and ends_cell(self.text[number.end:end]):
+        head = self.after(start, end)
+        number = self.number_at(start + len(head) - len(head.lstrip(SEPARATORS)))
+        if number and ends_cell(self.after(number.end, end)):
             return number
         return None
 
@@ -117,11 +130,12 @@ class Page:
         """A number that is a cell of its own side: at a cell's start or end,
         not inside a sentence ("it takes 5 minutes")."""
         start, end = self.line_span(number.line)
-        before = self.text[start:number.start].rstrip(" ")
-        after = self.text[number.end:end]
-        return before == "" or before[-1] in SEPARATORS or ends_cell(after)
+        before = self.before(start, number.start).rstrip(" ")
+        return before == "" or before[-1] in SEPARATORS or ends_cell(self.after(number.end, end))
 
 
+# How far around a number or a label its cell is looked into.
+_LOOK = 60
 _DENOMINATOR = re.compile(r"[ \t]*(?:/|[^\W\d_]{1,8}(?:[ \t]+[^\W\d_]{1,8})?)[ \t]*25(?![\d.,])")
 
 
@@ -137,5 +151,5 @@ def denominator(page: Page, number: Number) -> bool:
     if number.text not in ("25", "100"):
         return False
     start, _ = page.line_span(number.line)
-    before = page.text[start:number.start]
+    before = page.before(start, number.start)
     return bool(re.search(NUMBER + r"[ \t]*(?:/|[^\W\d_]{1,8}(?:[ \t]+[^\W\d_]{1,8})?)[ \t]*$", before))

@@ -11,6 +11,7 @@ that add up to the total are the pillars — if exactly one such row exists.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +21,7 @@ from tracking.linkedin_text.page import NUMBER, SEPARATORS, Number, Page, denomi
 
 ORDER = ("brand", "people", "insights", "relationships")
 TOLERANCE = Decimal(1)
+_NAME = 80   # characters a pillar's name may run beyond the words matched
 # "43 out of 100", "43/100", "32 из 100", "46 von 100", "21 de 100", and the
 # number and its words on two lines ("43" / "out of 100").
 _OUT_OF_100 = re.compile(
@@ -102,6 +104,10 @@ def _pillars(page: Page, free: list[Number], total: Number | None) -> tuple[dict
                 return {}, "the pillar scores next to their names do not match the scores that add up to the total"
             return row, None
         partial = max(partials, key=len, default={})
+        following = _row_after(page, free, total)
+        if not partial and following:
+            return {}, (f"the four scores after the total add up to {_fmt(_sum(following))}, not to the "
+                        f"page's total of {total.plain}: check the copy")
         if partial and _sum(partial) > total.value + TOLERANCE:
             return {}, (f"the pillars found add up to {_fmt(_sum(partial))}, more than the page's total of "
                         f"{total.plain}: check the copy")
@@ -138,13 +144,17 @@ def _labelled_groups(page: Page, side: str, allowed: set[int]) -> list[dict[str,
     return [g for g in groups if list(g) == [p for p in ORDER if p in g]]
 
 
+_STOPS = SEPARATORS.replace(" ", "")
+
+
 def _label_span(page: Page, match: re.Match, start: int, end: int) -> tuple[int, int]:
     """The whole name around the words matched ("Ihre professionelle Marke
     aufbauen"): out to a separator, a digit or the line's end."""
     left, right = match.start(), match.end()
-    while left > start and not (page.text[left - 1] in SEPARATORS.replace(" ", "") or page.text[left - 1].isdigit()):
+    low, high = max(start, left - _NAME), min(end, right + _NAME)
+    while left > low and not (page.text[left - 1] in _STOPS or page.text[left - 1].isdigit()):
         left -= 1
-    while right < end and not (page.text[right] in SEPARATORS.replace(" ", "") or page.text[right].isdigit()):
+    while right < high and not (page.text[right] in _STOPS or page.text[right].isdigit()):
         right += 1
     return left, right
 
@@ -156,20 +166,20 @@ def _beside(page: Page, match: re.Match, side: str) -> Number | None:
     start, end = page.line_span(line)
     label_start, label_end = _label_span(page, match, start, end)
     if side == "after":
-        rest = page.text[label_end:end]
+        rest = page.after(label_end, end)
         stripped = rest.lstrip(SEPARATORS)
         if stripped:
-            number = page.number_at(end - len(stripped))
-            return number if number and ends_cell(page.text[number.end:end]) else None
+            number = page.number_at(label_end + len(rest) - len(stripped))
+            return number if number and ends_cell(page.after(number.end, end)) else None
         return page.lone_number(page.nearby_line(line, 1))
-    rest = page.text[start:label_start]
+    rest = page.before(start, label_start)
     stripped = rest.rstrip(SEPARATORS)
     if stripped:
-        number = next((n for n in page.numbers if n.end == start + len(stripped)), None)
+        number = page.number_ending_at(label_start - (len(rest) - len(stripped)))
         if number is None:
             return None
-        head = page.text[start:number.start]
-        return number if head.strip(" ") == "" or head.rstrip(" ")[-1] in SEPARATORS else None
+        head = page.before(start, number.start).rstrip(" ")
+        return number if head == "" or head[-1] in SEPARATORS else None
     return page.lone_number(page.nearby_line(line, -1))
 
 
@@ -177,13 +187,40 @@ def _structural(page: Page, free: list[Number], total: Decimal) -> dict[str, Num
     """Four standalone scores of 0–25 in a row that add up to the total: the
     pillars in LinkedIn's order, whatever the language — if only one such row
     (by its values) is on the page."""
-    run = [n for n in free if page.standalone(n)]
     rows = {}
-    for i in range(len(run) - 3):
-        window = run[i:i + 4]
-        if all(n.value <= 25 for n in window) and _near(sum(n.value for n in window), total):
-            rows.setdefault(tuple(n.plain for n in window), dict(zip(ORDER, window, strict=True)))
+    for run in _runs(page, [n for n in free if page.standalone(n)]):
+        for i in range(len(run) - 3):
+            window = run[i:i + 4]
+            if all(n.value <= 25 for n in window) and _near(sum(n.value for n in window), total):
+                rows.setdefault(tuple(n.plain for n in window), dict(zip(ORDER, window, strict=True)))
     return next(iter(rows.values())) if len(rows) == 1 else None
+
+
+def _row_after(page: Page, free: list[Number], total: Number) -> dict[str, Number] | None:
+    """The first four standalone scores of 0–25 right after the total, where
+    LinkedIn puts the pillars."""
+    runs = _runs(page, [n for n in free if page.standalone(n) and n.start > total.start])
+    first = runs[0][:4] if runs else []
+    if len(first) == 4 and all(n.value <= 25 for n in first) and first[0].line - total.line <= 2:
+        return dict(zip(ORDER, first, strict=True))
+    return None
+
+
+def _runs(page: Page, numbers: list[Number]) -> list[list[Number]]:
+    """The numbers of one block: each within two lines of the one before (a
+    score and its name), with no percentage or other figure between them."""
+    runs: list[list[Number]] = []
+    mine = {n.start for n in numbers}
+    others = sorted([p.start for p in page.percents]
+                    + [n.start for n in page.numbers if n.start not in mine and not denominator(page, n)])
+    for number in numbers:
+        last = runs[-1][-1] if runs else None
+        between = bisect.bisect_left(others, number.start) - bisect.bisect_left(others, last.end) if last else 0
+        if last is None or number.line - last.line > 2 or between:
+            runs.append([number])
+        else:
+            runs[-1].append(number)
+    return runs
 
 
 def _agrees(row: dict[str, Number], group: dict[str, Number]) -> bool:
