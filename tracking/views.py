@@ -69,8 +69,8 @@ def _read_paste(text: str, user) -> tuple[dict, str]:
     loads, or the page's text as copied from the browser."""
     if text.lstrip()[:1] in ("{", "["):
         return _read_linkedin_json(io.BytesIO(text.encode("utf-8")), user)
-    found = linkedin_text.parse(text)
-    return found, _paste_notice(found)
+    reading = linkedin_text.read(text)
+    return reading.values, _paste_notice(reading.values, reading.problems)
 
 
 def _read_linkedin_file(upload, user) -> tuple[dict, str]:
@@ -103,11 +103,19 @@ def _read_linkedin_json(stream, user) -> tuple[dict, str]:
     return found, notice
 
 
-def _paste_notice(found: dict) -> str:
-    if not found:
+def _paste_notice(found: dict, problems=()) -> str:
+    """What was filled, what was refused and why, and what was not on the page.
+    ``problems`` are ``(fields, reason)`` pairs from ``linkedin_text.read``."""
+    refused = {name for names, _ in problems for name in names}
+    reasons = "".join(f" Not filled: {reason}." for _, reason in problems)
+    if not found and not problems:
         return "No SSI figures found in the pasted text. Copy the whole SSI page (select all, then copy) and try again."
-    missing = [rules.LABELS[name] for name in EntryForm.SCORE_FIELDS if name not in found]
-    notice = f"Filled {len(found)} figure{'s' if len(found) != 1 else ''} from LinkedIn. Check them, then save."
+    if found:
+        notice = f"Filled {len(found)} figure{'s' if len(found) != 1 else ''} from LinkedIn. Check them, then save."
+    else:
+        notice = "Nothing filled from the pasted text."
+    notice += reasons
+    missing = [rules.LABELS[name] for name in EntryForm.SCORE_FIELDS if name not in found and name not in refused]
     if missing:
         notice += " Not found: " + ", ".join(missing) + "."
     return notice
