@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring.models import Anomaly
+from tracking.locks import lock_recompute_people, lock_recompute_team
 from tracking.models import Membership, Snapshot, Team, User
 
 # The earliest observation any window of a day d can reach: delta90 looks back
@@ -32,11 +33,6 @@ REPORTING_DAYS = 7
 # Anomaly thresholds (the issue's definitions).
 SSI_DROP_POINTS = 3
 RANK_SLIP_POINTS = 10
-# Advisory-lock namespace for teams; a person's recomputes lock on their bare id.
-# Writers of raw rows lock a space of their own (tracking.importing.writer.LOCK_SPACE):
-# a recompute reads committed snapshots, and each write requests its own
-# recompute after it commits, so the two need not wait for each other.
-TEAM_LOCK_NAMESPACE = 7_000_001
 
 PERSON_KINDS = (Anomaly.Kind.SSI_DROP, Anomaly.Kind.RANK_SLIP, Anomaly.Kind.NOT_REPORTING)
 TEAM_KINDS = (Anomaly.Kind.PILLAR_BELOW_P25,)
@@ -240,7 +236,7 @@ SELECT COUNT(*) FROM computed
 # {True: into no stored person days, False: over stored ones} (see _sync).
 RECOMPUTE_SQL = {into_empty: _person_sql(into_empty) for into_empty in (False, True)}
 
-# One team, every calendar day from `start` to `end`. Each member counts with
+# One team, the days from `start` to `end` its members' data covers. Each member counts with
 # their latest snapshot no older than 7 days: a snapshot holds from its date until
 # the member's next one, or for 8 days (its date and the 7 after), whichever
 # comes first, so each snapshot expands to the days it holds instead of a look-up
@@ -276,12 +272,24 @@ WITH members AS (
     SELECT c.date,
         {_DAILY}
     FROM current c GROUP BY c.date
+), covered AS MATERIALIZED (
+    -- The days the members' data covers: the days each snapshot holds and the
+    -- day after it lapses (a gap in the charts, not a line across the silence),
+    -- and from the latest snapshot through today. Nothing between: a member's
+    -- lone day years before the others adds nine team days, not years of empty ones.
+    SELECT DISTINCT d.date FROM (
+        SELECT h.date + n AS date FROM held h
+        CROSS JOIN LATERAL generate_series(
+            GREATEST(%(start)s::date - h.date, 0), LEAST(h.until, %(end)s::date) - h.date) AS n
+        UNION ALL
+        SELECT l.last + n FROM (SELECT GREATEST(MAX(date), %(start)s::date) AS last FROM held) AS l
+        CROSS JOIN LATERAL generate_series(0, %(end)s::date - l.last) AS n
+    ) AS d
 ), team_days AS MATERIALIZED (
     SELECT %(team)s::bigint AS team_id, d.date, v.metric, (SELECT COUNT(*) FROM members) AS members,
         COALESCE(v.n, 0) AS reporting, ROUND(v.mean, 6) AS mean, ROUND(v.q[2]::numeric, 6) AS median,
         ROUND(v.q[1]::numeric, 6) AS p25, ROUND(v.q[3]::numeric, 6) AS p75, v.min, v.max
-    FROM generate_series(0, %(end)s::date - %(start)s::date) AS day(n)
-    CROSS JOIN LATERAL (SELECT %(start)s::date + day.n AS date) AS d
+    FROM covered d
     LEFT JOIN daily a ON a.date = d.date
     CROSS JOIN LATERAL (VALUES {_METRIC_ROWS}) AS v(metric, n, mean, q, min, max)
 ), standing AS MATERIALIZED (
@@ -304,7 +312,7 @@ WITH members AS (
           "team_id = %(team)s AND date >= %(since)s", into_empty=into_empty)},
 {_sync("scoring_teammemberday", ("user_id", "team_id", "date"), ("ssi", "rank", "reporting", "percentile"),
        "standing", "team_id = %(team)s AND date >= %(since)s", into_empty=into_empty)}
-SELECT 1
+SELECT COUNT(*) FROM covered
 """
 
 
@@ -374,13 +382,6 @@ def _tune(cursor) -> None:
     cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
 
 
-def _lock_people(cursor, users: list[int]) -> None:
-    """Concurrent recomputes of one person take turns instead of racing on the
-    unique (user, date) key; one statement takes the locks in id order (the
-    array's), so two batches never deadlock."""
-    cursor.execute("SELECT COUNT(pg_advisory_xact_lock(u)) FROM unnest(%s::bigint[]) AS u", [users])
-
-
 def recompute_people(user_ids: Iterable[int], since: dt.date | None = None) -> int:
     """Rewrite these people's derived days and person-level anomalies from
     ``since`` on (all of them when None), in one transaction. Returns the number
@@ -391,7 +392,7 @@ def recompute_people(user_ids: Iterable[int], since: dt.date | None = None) -> i
         return 0
     todays = {u.pk: u.today() for u in User.objects.filter(pk__in=users).only("pk", "time_zone")}
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_people(cursor, users)
+        lock_recompute_people(cursor, users)
         _tune(cursor)
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM scoring_userday WHERE user_id = ANY(%s) AND date >= %s)", [users, since]
@@ -506,7 +507,7 @@ def recompute_team(team_id: int, since: dt.date | None = None) -> int:
     whole team.
     """
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TEAM_LOCK_NAMESPACE, team_id])
+        lock_recompute_team(cursor, team_id)
         _tune(cursor)
         cursor.execute(
             """
@@ -533,7 +534,7 @@ def recompute_team(team_id: int, since: dt.date | None = None) -> int:
             )
             into_empty = not cursor.fetchone()[0]
             cursor.execute(TEAM_SQL[into_empty], {"team": team_id, "since": since_day, "start": start, "end": end})
-            written = (end - start).days + 1
+            written = cursor.fetchone()[0]
         else:
             cursor.execute("DELETE FROM scoring_teamday WHERE team_id = %s AND date >= %s", [team_id, since_day])
             cursor.execute("DELETE FROM scoring_teammemberday WHERE team_id = %s AND date >= %s", [team_id, since_day])

@@ -16,11 +16,13 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "ssi.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://ssi.example.com",
     "DJANGO_SETTINGS_MODULE": "ssi_dashboard.settings",
+    "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
 }
 
 
 def _manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    inherited = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "SSI_EMBEDDED_SERVICES"}
+    base = {k: v for k, v in os.environ.items() if k not in inherited}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
         capture_output=True, text=True, timeout=120,
@@ -35,8 +37,31 @@ def test_production_settings_pass_the_deploy_check():
 
 def test_a_development_checkout_runs_without_a_secret_key():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
-    env["DATABASE_URL"] = ""
+    env.update(DATABASE_URL="", DEBUG="true")
     assert _manage("check", env=env).returncode == 0
+
+
+def test_without_debug_a_missing_broker_stops_start_up_with_one_line_and_starts_nothing(tmp_path):
+    devservices = tmp_path / "devservices"
+    env = {**PRODUCTION_ENV, "REDIS_URL": "", "SSI_DEVSERVICES_DIR": str(devservices)}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: Set REDIS_URL (the Celery broker, e.g. "
+        "redis://host:6379/0), or DEBUG=true for development."
+    )
+    # No embedded Redis was started, and Celery was not switched to running tasks in-process.
+    assert not devservices.exists()
+
+
+def test_without_debug_a_missing_database_stops_start_up(tmp_path):
+    devservices = tmp_path / "devservices"
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "", "REDIS_URL": "redis://127.0.0.1:6379/0",
+           "SSI_DEVSERVICES_DIR": str(devservices)}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "Set DATABASE_URL" in result.stderr.strip().splitlines()[-1]
+    assert not devservices.exists()
 
 
 def test_without_debug_a_missing_secret_key_stops_the_app():

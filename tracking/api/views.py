@@ -19,34 +19,19 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from scoring.models import TeamDay, UserDay
 from tracking import rules
-from tracking.access import get_managed_team_for_viewer, managed_team_ids
 from tracking.api import auth
+from tracking.api.errors import NESTED_TOO_DEEPLY, error, errors_response
 from tracking.api.schema import openapi_schema
-from tracking.models import Activity, ApiToken, Snapshot, Source, Team, User
+from tracking.identity import canonical_email
+from tracking.models import Activity, ApiToken, Snapshot, Source, User
 from tracking.recording import record_day
 
 SCORE_FIELDS = ("ssi", *rules.PILLARS, "industry_rank", "network_rank", "industry_avg", "network_avg")
 RANK_FIELDS = ("industry_rank", "network_rank")
-TREND_FIELDS = (
-    "ssi", *rules.PILLARS, "industry_rank", "network_rank", "avg7", "avg30", "delta7", "delta30", "delta90",
-)
-TEAM_FIELDS = ("members", "reporting", "mean", "median", "p25", "p75", "min", "max")
 WRITE_FIELDS = {*SCORE_FIELDS, "activity", "email"}
 # A misspelt parameter is refused rather than silently ignored (?form= is not ?from=).
 QUERY_PARAMETERS = {"snapshots": {"from", "to"}, "trends": {"from", "to"}, "team_days": {"from", "to", "metric"}}
-
-
-def error(status: int, message: str, field: str | None = None, **headers) -> JsonResponse:
-    return errors_response(status, [rules.RuleError(field, message)], **headers)
-
-
-def errors_response(status: int, errors: list[rules.RuleError], **headers) -> JsonResponse:
-    response = JsonResponse({"errors": [{"field": e.field, "message": e.message} for e in errors]}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
 
 
 class BadRequest(Exception):
@@ -120,7 +105,7 @@ def snapshots(request, token: ApiToken):
         body = _json_body(request)
         date = _body_date(body)
         return _write_day(token, {k: v for k, v in body.items() if k != "date"}, date)
-    start, end = _date_range(request)
+    start, end = date_range(request)
     rows = Snapshot.objects.filter(user=token.user).order_by("date")
     if start:
         rows = rows.filter(date__gte=start)
@@ -164,6 +149,7 @@ def _write_day(token: ApiToken, body: dict, date: dt.date | None):
         date = person.today()
     elif date > person.today():
         errors.append(rules.RuleError("date", "The date cannot be in the future."))
+    errors.extend(rules.early_dates(date=date))
 
     values = {}
     for field in SCORE_FIELDS:
@@ -218,53 +204,14 @@ def _person_to_write(token: ApiToken, email) -> User:
     key — the person named by ``email``. Anyone else is 404."""
     if not isinstance(email, str):
         raise BadRequest([rules.RuleError("email", "email must be an email address.")])
-    if email.strip().lower() == token.user.email.lower():
+    if canonical_email(email) == token.user.email:
         return token.user
     if not auth.writes_for_anyone(token):
         raise Http404
-    person = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    person = User.objects.filter(email=canonical_email(email), is_active=True).first()
     if person is None:
         raise Http404
     return person
-
-
-# --- trends and teams ---------------------------------------------------------
-
-@api_view("GET")
-def trends(request, token: ApiToken):
-    start, end = _date_range(request)
-    rows = UserDay.objects.filter(user=token.user).order_by("date")
-    if start:
-        rows = rows.filter(date__gte=start)
-    if end:
-        rows = rows.filter(date__lte=end)
-    days = [{"date": row["date"].isoformat(), **{f: _number(row[f]) for f in TREND_FIELDS}}
-            for row in rows.values("date", *TREND_FIELDS)]
-    return JsonResponse({"days": days})
-
-
-@api_view("GET")
-def teams(request, token: ApiToken):
-    viewer = token.user
-    managed = Team.objects.all() if viewer.is_staff else Team.objects.filter(pk__in=managed_team_ids(viewer))
-    return JsonResponse({"teams": [{"slug": t.slug, "name": t.name} for t in managed.order_by("name")]})
-
-
-@api_view("GET")
-def team_days(request, token: ApiToken, slug: str):
-    team = get_managed_team_for_viewer(token.user, slug)
-    metric = request.GET.get("metric", TeamDay.Metric.SSI)
-    if metric not in TeamDay.Metric.values:
-        raise BadRequest([rules.RuleError("metric", "metric must be one of " + ", ".join(TeamDay.Metric.values) + ".")])
-    start, end = _date_range(request)
-    rows = TeamDay.objects.filter(team=team, metric=metric).order_by("date")
-    if start:
-        rows = rows.filter(date__gte=start)
-    if end:
-        rows = rows.filter(date__lte=end)
-    days = [{"date": row["date"].isoformat(), **{f: _number(row[f]) for f in TEAM_FIELDS}}
-            for row in rows.values("date", *TEAM_FIELDS)]
-    return JsonResponse({"team": {"slug": team.slug, "name": team.name}, "metric": metric, "days": days})
 
 
 # --- helpers ------------------------------------------------------------------
@@ -274,6 +221,9 @@ def _json_body(request) -> dict:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise BadRequest([rules.RuleError(None, "The body must be a JSON object.")]) from None
+    except RecursionError:
+        # "[[[[…" a hundred thousand deep exhausts the parser's stack, not the server.
+        raise BadRequest([rules.RuleError(None, NESTED_TOO_DEEPLY)]) from None
     if not isinstance(body, dict):
         raise BadRequest([rules.RuleError(None, "The body must be a JSON object.")])
     return body
@@ -297,7 +247,7 @@ def _parse_date(value: str, field: str) -> dt.date:
         raise BadRequest([rules.RuleError(field, f"{field} must be a date in the form YYYY-MM-DD.")]) from None
 
 
-def _date_range(request) -> tuple[dt.date | None, dt.date | None]:
+def date_range(request) -> tuple[dt.date | None, dt.date | None]:
     errors = []
     bounds = []
     for field in ("from", "to"):
@@ -324,7 +274,7 @@ def _shown(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _number(value):
+def json_number(value):
     if value is None:
         return None
     if isinstance(value, Decimal):
@@ -335,7 +285,7 @@ def _number(value):
 def _snapshot_json(snapshot: Snapshot, activity: Activity | None) -> dict:
     return {
         "date": snapshot.date.isoformat(),
-        **{field: _number(getattr(snapshot, field)) for field in SCORE_FIELDS},
+        **{field: json_number(getattr(snapshot, field)) for field in SCORE_FIELDS},
         "source": snapshot.source,
         "activity": {name: getattr(activity, name) for name in rules.ACTIVITY_FIELDS} if activity else None,
     }

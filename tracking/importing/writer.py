@@ -33,16 +33,15 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import psycopg
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
 from tracking import rules
+from tracking.changes import rows_changed
 from tracking.importing import parser
+from tracking.locks import lock_people
 from tracking.models import Activity, ImportChange, ImportJob, Snapshot, Source, User
-
-# Advisory locks on a person are (LOCK_SPACE << 32) + their id, in every writer
-# that takes them; the constant keeps them apart from other users of advisory locks.
-LOCK_SPACE = 0x5551
 
 # The total and the pillars are written together (the database checks their
 # sum); the ranks and averages only when the file has their column, so a file
@@ -265,12 +264,10 @@ def _write_new_rows(cursor, parsed: parser.ParsedFile, job: ImportJob | None, re
     result.warnings[:0] = parsed.warnings
     result.written = not dry_run
     if result.written:
-        from scoring.outbox import request_recomputes
-
         cursor.execute(f"""
             SELECT id, (SELECT min(date) FROM {snapshots} s WHERE s.user_id = p.id AND s.date >= %s)
             FROM unnest(%s::bigint[]) AS p(id)""", [first, ids])
-        request_recomputes(dict(cursor.fetchall()))
+        rows_changed(dict(cursor.fetchall()))
     return True
 
 
@@ -345,13 +342,23 @@ class _Batch:
             SELECT DISTINCT ON (s.email) s.email, s.name FROM import_staging s
             WHERE NOT EXISTS (SELECT 1 FROM {self.users} u WHERE lower(u.email) = s.email)
             ORDER BY s.email, s.line""").fetchall()
-        people = []
-        for email, name in missing:
-            person = User(email=email, name=name)
-            person.set_unusable_password()
-            people.append(person)
-        User.objects.bulk_create(people, batch_size=1000, ignore_conflicts=True)
-        return [email for email, _ in missing]
+        # Only the rows this INSERT wrote count as created: a concurrent import
+        # creating the same people inserts them once, and the other's conflict
+        # (on the lower-cased email) returns nothing. Defaults are those of the
+        # model; the password is unusable, a distinct one per person.
+        created = self.execute(f"""
+            INSERT INTO {self.users} (password, is_superuser, email, name, time_zone, linkedin_url, industry,
+                                      is_active, is_staff, date_joined)
+            SELECT p.password, false, p.email, p.name, %s, '', '', true, false, now()
+            FROM unnest(%s::text[], %s::text[], %s::text[]) AS p(email, name, password)
+            ORDER BY p.email
+            ON CONFLICT DO NOTHING
+            RETURNING email""", [
+            User._meta.get_field("time_zone").default,
+            [email for email, _ in missing], [(name or "")[:150] for _, name in missing],
+            [make_password(None) for _ in missing],
+        ]).fetchall()
+        return sorted(email for (email,) in created)
 
     def check_people(self) -> None:
         """Refuse rows naming nobody known, and rows dated after their person's today."""
@@ -503,18 +510,7 @@ class _Batch:
     def schedule_recomputes(self) -> None:
         """After commit, one recompute per person whose data changed, from their
         earliest changed day."""
-        from scoring.outbox import request_recomputes
-
-        request_recomputes(dict(self.execute("SELECT user_id, min(day) FROM import_touched GROUP BY user_id")))
-
-
-def lock_people(cursor, user_ids: list[int]) -> None:
-    """Take each person's advisory lock until the transaction ends, in id order
-    (the same order everywhere, hence no deadlock)."""
-    cursor.execute(
-        "SELECT pg_advisory_xact_lock((%s::bigint << 32) + id) FROM unnest(%s::bigint[]) AS id",
-        [LOCK_SPACE, sorted(user_ids)],
-    )
+        rows_changed(dict(self.execute("SELECT user_id, min(day) FROM import_touched GROUP BY user_id")))
 
 
 def undo(job: ImportJob) -> dict[str, int]:
@@ -538,9 +534,7 @@ def undo(job: ImportJob) -> dict[str, int]:
                 changed[user_id] = min(day, changed.get(user_id, day))
         job.status = ImportJob.Status.UNDONE
         job.save(update_fields=["status"])
-        from scoring.outbox import request_recomputes
-
-        request_recomputes(changed)
+        rows_changed(changed)
     return outcome
 
 
