@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tracking import linkedin_text, rules
 from tracking.forms import EntryForm, LinkedInPasteForm
 from tracking.importing import parser
+from tracking.models import Snapshot
 from tracking.recording import record_day
 
 
@@ -51,6 +52,8 @@ def entry(request):
     return render(request, "tracking/entry.html", {
         "form": form, "paste_form": LinkedInPasteForm(), "activity_fields": rules.ACTIVITY_FIELDS,
         "previous": previous, "notice": notice,
+        # A day already logged is being corrected: the page says so.
+        "logged": Snapshot.objects.filter(user=user, date=day).first(),
     })
 
 

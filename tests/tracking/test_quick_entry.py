@@ -59,6 +59,10 @@ def test_editing_a_logged_day_shows_that_day_and_compares_with_the_day_before(lo
     html = logged_in.get(reverse("entry"), {"date": "2026-06-08"}).content.decode()
     assert value_of(html, "ssi") == "44"
     assert last_of(html, "ssi") == "40"
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "You are correcting 8 June 2026, logged already (SSI 44)" in text
+    assert "differ from your log before it, 1 June 2026 (SSI 40)" in text
+    assert "Figures start from" not in text
 
 
 @pytest.mark.django_db
