@@ -48,6 +48,12 @@ def option_as_of(job: ImportJob) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def about(job: ImportJob) -> dict:
+    """The parser's options for the one person ``job``'s file is about, if it is
+    one person's history: their email, and their today."""
+    return {"email": job.about.email, "today": job.about.today()} if job.about_id else {}
+
+
 def is_checking(job: ImportJob) -> bool:
     """A preview a worker has not finished yet."""
     return job.status == ImportJob.Status.PREVIEW and not job.report and not job.error
@@ -82,7 +88,7 @@ def preview(job: ImportJob) -> None:
     started = timezone.now()
     try:
         with job.file.open("rb") as stream:
-            parsed = parser.parse(stream, as_of=option_as_of(job))
+            parsed = parser.parse(stream, as_of=option_as_of(job), **about(job))
             # skip_invalid: the counts of the valid rows are wanted even when some are rejected.
             result = writer.write(
                 parsed, dry_run=True, create_users=bool(options.get("create_users")), skip_invalid=True,
@@ -245,7 +251,7 @@ def run(job_id: int, attempt: int | None = None) -> None:
                 with job.file.open("rb") as stream:
                     result = writer.import_file(
                         stream, job=job, as_of=option_as_of(job), create_users=bool(options.get("create_users")),
-                        skip_invalid=bool(options.get("skip_invalid")), progress=heartbeat,
+                        skip_invalid=bool(options.get("skip_invalid")), progress=heartbeat, **about(job),
                     )
             except parser.ImportFileError:
                 result = None  # import_file recorded the reason on the job.
