@@ -363,8 +363,9 @@ def data_stamp(person: User) -> str:
     A recompute gives every derived row it changes a new id, so any change to
     this person's snapshots, activity, days, their teams' days, goals, notes or
     anomalies gives a new stamp: a dashboard cached under the old one is never
-    shown again. (Team medians of activity in the coaching card follow a
-    teammate's change within the cache's timeout.)
+    shown again. (Team medians of activity in the coaching card, and insights
+    from the team's pooled weeks, follow a teammate's change within the
+    cache's timeout.)
     """
     with connection.cursor() as cursor:
         cursor.execute(_STAMP_SQL, {"user": person.pk})

@@ -72,8 +72,9 @@ def test_a_planted_effect_is_found_and_worded_with_its_numbers(sales):
     assert sorted((t.pillar, t.activity) for t in evidence.tests) == [("insights", "comments"), ("insights", "reactions")]
     (found,) = evidence.findings
     r = found.result
-    # 15 weeks of 12 comments then +0.5, 15 of 2 then +0.1: 0.4 apart. No reshuffle of
-    # 30 weeks into 15 and 15 but the one observed (1 in 155 million) is that far apart.
+    # 15 weeks of 12 comments then +0.5, 15 of 2 then +0.1: 0.4 apart. Only the observed
+    # split of the 30 weeks and its mirror image (2 in 155,117,520) are that far apart,
+    # so none of the 999 reshuffles is: p = (0 + 1) / (999 + 1).
     assert (r.threshold, r.weeks_with, r.weeks_without, round(r.effect, 9), r.p) == (12, 15, 15, 0.4, 0.001)
     assert found.q == pytest.approx(0.002)  # 0.001 · 2 pairs / rank 1
     assert found.sentence == "Weeks with 12+ comments were followed by 0.4 Insights points more than weeks with fewer (15 weeks against 15)."
