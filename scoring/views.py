@@ -88,7 +88,7 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
 
 
 def _back(request, person):
-    return redirect("dashboard") if person.pk == request.user.pk else redirect("person-dashboard", person.pk)
+    return redirect("scoring:dashboard") if person.pk == request.user.pk else redirect("scoring:person-dashboard", person.pk)
 
 
 @login_required

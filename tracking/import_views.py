@@ -61,10 +61,10 @@ def format_name(key: str) -> str:
     return FORMAT_NAMES.get(key, "–")
 
 
-ADMIN_URLS = {"index": "imports", "upload": "import-upload", "job": "import-job", "status": "import-status",
-              "undo": "import-undo"}
-OWN_URLS = {"index": "my-imports", "upload": "my-import-upload", "job": "my-import-job",
-            "status": "my-import-status", "undo": "my-import-undo"}
+ADMIN_URLS = {"index": "tracking:imports", "upload": "tracking:import-upload", "job": "tracking:import-job", "status": "tracking:import-status",
+              "undo": "tracking:import-undo"}
+OWN_URLS = {"index": "tracking:my-imports", "upload": "tracking:my-import-upload", "job": "tracking:my-import-job",
+            "status": "tracking:my-import-status", "undo": "tracking:my-import-undo"}
 
 
 class _Scope:

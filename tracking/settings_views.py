@@ -51,11 +51,11 @@ def settings_page(request):
             )
             # Shown once, on the page this redirects to, then forgotten.
             request.session[NEW_KEY_SESSION] = key
-            return redirect("settings")
+            return redirect("tracking:settings")
     elif request.method == "POST" and request.POST.get("action") == "create_extension_key":
         _, key = auth.create_token(user, "Browser extension", scope=ApiToken.Scope.CAPTURE)
         request.session[NEW_EXTENSION_KEY_SESSION] = key
-        return redirect(f"{reverse('settings')}#extension")
+        return redirect(f"{reverse('tracking:settings')}#extension")
     elif request.method == "POST" and request.POST.get("action") == "notifications":
         preference_form = PreferenceForm(request.POST, instance=emails.preferences(user), prefix="notify")
         if not user.is_staff and not managed_team_ids(user).exists():
@@ -65,7 +65,7 @@ def settings_page(request):
             preference_form.save()
             zone_form.save()
             messages.success(request, "Your email choices are saved.")
-            return redirect("settings")
+            return redirect("tracking:settings")
     return render(request, "settings/settings.html", {
         "tokens": ApiToken.objects.filter(user=user),
         "new_key": request.session.pop(NEW_KEY_SESSION, None),
@@ -106,7 +106,7 @@ def revoke_token(request, token_id: int):
     if not revoked and not ApiToken.objects.filter(pk=token_id, user=request.user).exists():
         raise Http404("No such key.")
     messages.success(request, "The key is revoked: requests with it are refused from now on.")
-    return redirect("settings")
+    return redirect("tracking:settings")
 
 
 @csrf_exempt
