@@ -7,4 +7,4 @@ class ScoringConfig(AppConfig):
     verbose_name = "Scoring"
 
     def ready(self):
-        from scoring import signals  # noqa: F401  (connects the roster receivers)
+        from scoring import signals  # noqa: F401  (connects the receivers of tracking's changes)

@@ -1,12 +1,21 @@
-"""A team's aggregates count its current roster on every day, so a roster change
-recomputes the team's whole history, after the change commits."""
+"""What scoring listens to: tracking's announcement that people's rows changed
+(a recompute request in the same transaction), and roster changes (a team's
+aggregates count its current roster on every day, so a roster change
+recomputes the team's whole history)."""
 
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from scoring.outbox import request_recomputes
+from tracking.changes import person_rows_changed
 from tracking.models import Membership
+
+
+@receiver(person_rows_changed, dispatch_uid="scoring_person_rows_changed")
+def person_rows_changed_received(sender, since_by_user, **kwargs):
+    request_recomputes(since_by_user)
 
 
 def _recompute_team(team_id: int) -> None:

@@ -13,7 +13,7 @@ import datetime as dt
 from celery import shared_task
 from django.db import OperationalError
 
-from scoring import checks, trends
+from scoring import checks, notifications, trends
 
 _RETRY = {
     "acks_late": True,
@@ -57,3 +57,29 @@ def nightly_check(sample: int = checks.DEFAULT_SAMPLE) -> dict:
     """Recompute a sample of people and teams from scratch, repair and log any difference;
     bring every team's days up to today and record who stopped reporting."""
     return checks.nightly(sample)
+
+
+# Emails. Beat runs them often (see CELERY_BEAT_SCHEDULE); whether an email is
+# due is decided per person in their own time zone, and the sent-log makes
+# repeats harmless.
+_MAIL_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_jitter": True, "max_retries": 3}
+
+
+@shared_task(**_MAIL_RETRY)
+def send_weekly_digests() -> int:
+    return notifications.send_weekly_digests()
+
+
+@shared_task(**_MAIL_RETRY)
+def send_team_digests() -> int:
+    return notifications.send_team_digests()
+
+
+@shared_task(**_MAIL_RETRY)
+def send_alerts() -> int:
+    return notifications.send_alerts()
+
+
+@shared_task(**_MAIL_RETRY)
+def send_daily_reminders() -> int:
+    return notifications.send_daily_reminders()

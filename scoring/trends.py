@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring.models import Anomaly
+from tracking.locks import lock_recompute_people, lock_recompute_team
 from tracking.models import Membership, Snapshot, Team, User
 
 # The earliest observation any window of a day d can reach: delta90 looks back
@@ -32,11 +33,6 @@ REPORTING_DAYS = 7
 # Anomaly thresholds (the issue's definitions).
 SSI_DROP_POINTS = 3
 RANK_SLIP_POINTS = 10
-# Advisory-lock namespace for teams; a person's recomputes lock on their bare id.
-# Writers of raw rows lock a space of their own (tracking.importing.writer.LOCK_SPACE):
-# a recompute reads committed snapshots, and each write requests its own
-# recompute after it commits, so the two need not wait for each other.
-TEAM_LOCK_NAMESPACE = 7_000_001
 
 PERSON_KINDS = (Anomaly.Kind.SSI_DROP, Anomaly.Kind.RANK_SLIP, Anomaly.Kind.NOT_REPORTING)
 TEAM_KINDS = (Anomaly.Kind.PILLAR_BELOW_P25,)
@@ -374,13 +370,6 @@ def _tune(cursor) -> None:
     cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
 
 
-def _lock_people(cursor, users: list[int]) -> None:
-    """Concurrent recomputes of one person take turns instead of racing on the
-    unique (user, date) key; one statement takes the locks in id order (the
-    array's), so two batches never deadlock."""
-    cursor.execute("SELECT COUNT(pg_advisory_xact_lock(u)) FROM unnest(%s::bigint[]) AS u", [users])
-
-
 def recompute_people(user_ids: Iterable[int], since: dt.date | None = None) -> int:
     """Rewrite these people's derived days and person-level anomalies from
     ``since`` on (all of them when None), in one transaction. Returns the number
@@ -391,7 +380,7 @@ def recompute_people(user_ids: Iterable[int], since: dt.date | None = None) -> i
         return 0
     todays = {u.pk: u.today() for u in User.objects.filter(pk__in=users).only("pk", "time_zone")}
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_people(cursor, users)
+        lock_recompute_people(cursor, users)
         _tune(cursor)
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM scoring_userday WHERE user_id = ANY(%s) AND date >= %s)", [users, since]
@@ -506,7 +495,7 @@ def recompute_team(team_id: int, since: dt.date | None = None) -> int:
     whole team.
     """
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TEAM_LOCK_NAMESPACE, team_id])
+        lock_recompute_team(cursor, team_id)
         _tune(cursor)
         cursor.execute(
             """

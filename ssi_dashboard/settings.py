@@ -153,22 +153,22 @@ CELERY_BEAT_SCHEDULE = {
     # Notifications run often and decide per person, in their time zone, whether
     # an email is due; the sent-log makes a repeated run send nothing new.
     "notifications-weekly-digests": {
-        "task": "tracking.tasks.send_weekly_digests",
+        "task": "scoring.tasks.send_weekly_digests",
         "schedule": 60 * 60,
         "options": {"expires": 55 * 60},
     },
     "notifications-team-digests": {
-        "task": "tracking.tasks.send_team_digests",
+        "task": "scoring.tasks.send_team_digests",
         "schedule": 60 * 60,
         "options": {"expires": 55 * 60},
     },
     "notifications-alerts": {
-        "task": "tracking.tasks.send_alerts",
+        "task": "scoring.tasks.send_alerts",
         "schedule": 60 * 60,
         "options": {"expires": 55 * 60},
     },
     "notifications-daily-reminders": {
-        "task": "tracking.tasks.send_daily_reminders",
+        "task": "scoring.tasks.send_daily_reminders",
         "schedule": 15 * 60,
         "options": {"expires": 14 * 60},
     },

@@ -20,6 +20,7 @@ urlpatterns = [
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/keys/<int:token_id>/revoke/", settings_views.revoke_token, name="settings-revoke-token"),
     path("unsubscribe/<str:signed>/", settings_views.unsubscribe, name="unsubscribe"),
+    path("api/v1/", include("scoring.api_urls")),
     path("api/v1/", include("tracking.api.urls")),
     path("teams/", team_views.team_list, name="teams"),
     path("teams/manage/", team_admin_views.manage_teams, name="manage-teams"),

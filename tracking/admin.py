@@ -4,8 +4,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import connection
 from django.db.models import Min
 
-from scoring.outbox import request_recomputes
-from tracking.importing.writer import lock_people
+from tracking.changes import rows_changed
+from tracking.locks import lock_people
 from tracking.models import Activity, ImportJob, Membership, Snapshot, Team, User
 
 
@@ -17,6 +17,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    # Deleting people deletes their raw rows: hold their locks, as every writer does.
+    def delete_queryset(self, request, queryset):
+        _lock(*queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+
     ordering = ["email"]
     list_display = ["email", "name", "time_zone", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_active", "teams"]
@@ -49,7 +54,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 def _lock(*user_ids) -> None:
     with connection.cursor() as cursor:
-        lock_people(cursor, sorted({pk for pk in user_ids if pk is not None}))
+        lock_people(cursor, (pk for pk in user_ids if pk is not None))
 
 
 class PersonLockedForm(forms.ModelForm):
@@ -66,7 +71,7 @@ class PersonLockedForm(forms.ModelForm):
 
 class PersonLocked(admin.ModelAdmin):
     """Writes a person's raw rows as every writer does: holding that person's
-    advisory lock (``writer.lock_people``) until commit, so an edit and an import
+    advisory lock (``tracking.locks.lock_people``) until commit, so an edit and an import
     of the same person take turns. The admin's views run in one transaction,
     which the form's lock (taken while it validates) lasts until."""
 
@@ -103,16 +108,16 @@ class SnapshotAdmin(PersonLocked):
         stale = {obj.user_id: obj.date}
         if before:
             stale[before[0]] = min(before[1], stale.get(before[0], before[1]))
-        request_recomputes(stale)
+        rows_changed(stale)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        request_recomputes({obj.user_id: obj.date})
+        rows_changed({obj.user_id: obj.date})
 
     def delete_queryset(self, request, queryset):
         stale = dict(queryset.order_by().values("user_id").annotate(since=Min("date")).values_list("user_id", "since"))
         super().delete_queryset(request, queryset)
-        request_recomputes(stale)
+        rows_changed(stale)
 
 
 @admin.register(Activity)

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from tracking import rules
+from tracking.locks import lock_people
 
 
 def validate_time_zone(value: str) -> None:
@@ -81,6 +82,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.name or self.email.split("@")[0]
+
+    def delete(self, *args, **kwargs):
+        # Deleting a person deletes their raw rows: like every writer of those,
+        # it holds their lock, so it waits for an import writing them (and the
+        # import's rows go with the person rather than stopping the delete).
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                lock_people(cursor, [self.pk])
+            return super().delete(*args, **kwargs)
 
     def zone(self) -> zoneinfo.ZoneInfo:
         try:
@@ -252,10 +262,6 @@ class Activity(Provenance):
 
     def __str__(self):
         return f"{self.user} {self.period_start}–{self.period_end}"
-
-    @property
-    def is_daily(self) -> bool:
-        return self.period_start == self.period_end
 
 
 class ImportJob(models.Model):

@@ -8,7 +8,8 @@ from dataclasses import asdict
 from django.db import connection, transaction
 
 from tracking import rules
-from tracking.importing.writer import lock_people
+from tracking.changes import person_changed
+from tracking.locks import lock_people
 from tracking.models import Activity, Snapshot, Source, User
 
 
@@ -26,8 +27,6 @@ def record_day(
     are recomputed from ``date`` on after commit, through the outbox: a broker
     outage delays that recompute but never loses it.
     """
-    from scoring.outbox import request_recompute
-
     with connection.cursor() as cursor:
         # Take turns with an import touching this person, so its counts and its
         # undo log see this save either wholly before or wholly after.
@@ -46,5 +45,5 @@ def record_day(
         )
     else:
         Activity.objects.filter(user=user, period_start=date, period_end=date).delete()
-    request_recompute([user.pk], date)
+    person_changed([user.pk], date)
     return snapshot, created

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from tracking import notifications
+from tracking import emails
 from tracking.access import managed_team_ids
 from tracking.api import auth
 from tracking.models import ApiToken, NotificationPreference, User
@@ -44,7 +44,7 @@ class TimeZoneForm(forms.ModelForm):
 def settings_page(request):
     user = request.user
     token_form = TokenForm(prefix="token")
-    preference_form = PreferenceForm(instance=notifications.preferences(user), prefix="notify")
+    preference_form = PreferenceForm(instance=emails.preferences(user), prefix="notify")
     zone_form = TimeZoneForm(instance=user, prefix="zone")
     if not user.is_staff:
         del token_form.fields["can_write_for_anyone"]
@@ -64,7 +64,7 @@ def settings_page(request):
             request.session[NEW_KEY_SESSION] = key
             return redirect("settings")
     elif request.method == "POST" and request.POST.get("action") == "notifications":
-        preference_form = PreferenceForm(request.POST, instance=notifications.preferences(user), prefix="notify")
+        preference_form = PreferenceForm(request.POST, instance=emails.preferences(user), prefix="notify")
         if not user.is_staff and not managed_team_ids(user).exists():
             del preference_form.fields["team_digest"]
         zone_form = TimeZoneForm(request.POST, instance=user, prefix="zone")
@@ -106,13 +106,13 @@ def unsubscribe(request, signed: str):
     nobody; a POST — the page's button, or the mail client's one-click request
     (RFC 8058, which carries no CSRF token, hence csrf_exempt) — does it.
     """
-    found = notifications.read_unsubscribe_token(signed)
+    found = emails.read_unsubscribe_token(signed)
     if found is None:
         raise Http404("This unsubscribe link is not valid.")
     user, kind = found
     done = request.method == "POST"
     if done:
-        notifications.turn_off(user, kind)
+        emails.turn_off(user, kind)
     return render(request, "settings/unsubscribe.html", {
-        "email": user.email, "what": notifications.KINDS[kind], "done": done,
+        "email": user.email, "what": emails.KINDS[kind], "done": done,
     })

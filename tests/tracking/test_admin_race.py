@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test import Client
 
-from tracking.importing.writer import lock_people
+from tracking.locks import lock_people
 from tracking.models import Snapshot, User
 
 DAY = dt.date(2026, 3, 10)
@@ -59,3 +59,39 @@ def test_an_admin_adding_a_day_an_import_is_writing_gets_the_forms_error_not_a_f
     assert response["page"].status_code == 200
     assert "Snapshot with this User and Date already exists." in response["page"].content.decode()
     assert list(Snapshot.objects.values_list("ssi", "source")) == [(60, "import")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_person_waits_for_an_import_writing_their_rows_and_takes_those_rows_too():
+    person = User.objects.create_user(email="leaving@example.com", password="pw-for-tests")
+    written, release = threading.Event(), threading.Event()
+
+    def import_a_day():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                lock_people(cursor, [person.pk])
+                Snapshot.objects.create(user=person, date=DAY, ssi=60, source="import")
+                written.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def delete_the_person():
+        try:
+            User.objects.get(pk=person.pk).delete()
+        finally:
+            connections.close_all()
+
+    importer = threading.Thread(target=import_a_day)
+    importer.start()
+    assert written.wait(30)
+    deleter = threading.Thread(target=delete_the_person)
+    deleter.start()
+    deleter.join(1)
+    assert deleter.is_alive()  # waits for the import's lock
+    release.set()
+    importer.join(30)
+    deleter.join(30)
+    assert not deleter.is_alive()
+    assert not User.objects.filter(pk=person.pk).exists()
+    assert not Snapshot.objects.filter(user_id=person.pk).exists()

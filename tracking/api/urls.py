@@ -8,8 +8,5 @@ urlpatterns = [
     path("openapi.json", views.openapi, name="api-openapi"),
     path("snapshots", views.snapshots, name="api-snapshots"),
     path("snapshots/<path:day>", views.snapshot, name="api-snapshot"),
-    path("trends", views.trends, name="api-trends"),
-    path("teams", views.teams, name="api-teams"),
-    path("teams/<path:slug>/days", views.team_days, name="api-team-days"),
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

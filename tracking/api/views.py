@@ -19,20 +19,14 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from scoring.models import TeamDay, UserDay
 from tracking import rules
-from tracking.access import get_managed_team_for_viewer, managed_team_ids
 from tracking.api import auth
 from tracking.api.schema import openapi_schema
-from tracking.models import Activity, ApiToken, Snapshot, Source, Team, User
+from tracking.models import Activity, ApiToken, Snapshot, Source, User
 from tracking.recording import record_day
 
 SCORE_FIELDS = ("ssi", *rules.PILLARS, "industry_rank", "network_rank", "industry_avg", "network_avg")
 RANK_FIELDS = ("industry_rank", "network_rank")
-TREND_FIELDS = (
-    "ssi", *rules.PILLARS, "industry_rank", "network_rank", "avg7", "avg30", "delta7", "delta30", "delta90",
-)
-TEAM_FIELDS = ("members", "reporting", "mean", "median", "p25", "p75", "min", "max")
 WRITE_FIELDS = {*SCORE_FIELDS, "activity", "email"}
 # A misspelt parameter is refused rather than silently ignored (?form= is not ?from=).
 QUERY_PARAMETERS = {"snapshots": {"from", "to"}, "trends": {"from", "to"}, "team_days": {"from", "to", "metric"}}
@@ -120,7 +114,7 @@ def snapshots(request, token: ApiToken):
         body = _json_body(request)
         date = _body_date(body)
         return _write_day(token, {k: v for k, v in body.items() if k != "date"}, date)
-    start, end = _date_range(request)
+    start, end = date_range(request)
     rows = Snapshot.objects.filter(user=token.user).order_by("date")
     if start:
         rows = rows.filter(date__gte=start)
@@ -228,45 +222,6 @@ def _person_to_write(token: ApiToken, email) -> User:
     return person
 
 
-# --- trends and teams ---------------------------------------------------------
-
-@api_view("GET")
-def trends(request, token: ApiToken):
-    start, end = _date_range(request)
-    rows = UserDay.objects.filter(user=token.user).order_by("date")
-    if start:
-        rows = rows.filter(date__gte=start)
-    if end:
-        rows = rows.filter(date__lte=end)
-    days = [{"date": row["date"].isoformat(), **{f: _number(row[f]) for f in TREND_FIELDS}}
-            for row in rows.values("date", *TREND_FIELDS)]
-    return JsonResponse({"days": days})
-
-
-@api_view("GET")
-def teams(request, token: ApiToken):
-    viewer = token.user
-    managed = Team.objects.all() if viewer.is_staff else Team.objects.filter(pk__in=managed_team_ids(viewer))
-    return JsonResponse({"teams": [{"slug": t.slug, "name": t.name} for t in managed.order_by("name")]})
-
-
-@api_view("GET")
-def team_days(request, token: ApiToken, slug: str):
-    team = get_managed_team_for_viewer(token.user, slug)
-    metric = request.GET.get("metric", TeamDay.Metric.SSI)
-    if metric not in TeamDay.Metric.values:
-        raise BadRequest([rules.RuleError("metric", "metric must be one of " + ", ".join(TeamDay.Metric.values) + ".")])
-    start, end = _date_range(request)
-    rows = TeamDay.objects.filter(team=team, metric=metric).order_by("date")
-    if start:
-        rows = rows.filter(date__gte=start)
-    if end:
-        rows = rows.filter(date__lte=end)
-    days = [{"date": row["date"].isoformat(), **{f: _number(row[f]) for f in TEAM_FIELDS}}
-            for row in rows.values("date", *TEAM_FIELDS)]
-    return JsonResponse({"team": {"slug": team.slug, "name": team.name}, "metric": metric, "days": days})
-
-
 # --- helpers ------------------------------------------------------------------
 
 def _json_body(request) -> dict:
@@ -297,7 +252,7 @@ def _parse_date(value: str, field: str) -> dt.date:
         raise BadRequest([rules.RuleError(field, f"{field} must be a date in the form YYYY-MM-DD.")]) from None
 
 
-def _date_range(request) -> tuple[dt.date | None, dt.date | None]:
+def date_range(request) -> tuple[dt.date | None, dt.date | None]:
     errors = []
     bounds = []
     for field in ("from", "to"):
@@ -324,7 +279,7 @@ def _shown(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _number(value):
+def json_number(value):
     if value is None:
         return None
     if isinstance(value, Decimal):
@@ -335,7 +290,7 @@ def _number(value):
 def _snapshot_json(snapshot: Snapshot, activity: Activity | None) -> dict:
     return {
         "date": snapshot.date.isoformat(),
-        **{field: _number(getattr(snapshot, field)) for field in SCORE_FIELDS},
+        **{field: json_number(getattr(snapshot, field)) for field in SCORE_FIELDS},
         "source": snapshot.source,
         "activity": {name: getattr(activity, name) for name in rules.ACTIVITY_FIELDS} if activity else None,
     }

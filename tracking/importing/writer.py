@@ -37,12 +37,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tracking import rules
+from tracking.changes import rows_changed
 from tracking.importing import parser
+from tracking.locks import lock_people
 from tracking.models import Activity, ImportChange, ImportJob, Snapshot, Source, User
-
-# Advisory locks on a person are (LOCK_SPACE << 32) + their id, in every writer
-# that takes them; the constant keeps them apart from other users of advisory locks.
-LOCK_SPACE = 0x5551
 
 # The total and the pillars are written together (the database checks their
 # sum); the ranks and averages only when the file has their column, so a file
@@ -265,12 +263,10 @@ def _write_new_rows(cursor, parsed: parser.ParsedFile, job: ImportJob | None, re
     result.warnings[:0] = parsed.warnings
     result.written = not dry_run
     if result.written:
-        from scoring.outbox import request_recomputes
-
         cursor.execute(f"""
             SELECT id, (SELECT min(date) FROM {snapshots} s WHERE s.user_id = p.id AND s.date >= %s)
             FROM unnest(%s::bigint[]) AS p(id)""", [first, ids])
-        request_recomputes(dict(cursor.fetchall()))
+        rows_changed(dict(cursor.fetchall()))
     return True
 
 
@@ -503,18 +499,7 @@ class _Batch:
     def schedule_recomputes(self) -> None:
         """After commit, one recompute per person whose data changed, from their
         earliest changed day."""
-        from scoring.outbox import request_recomputes
-
-        request_recomputes(dict(self.execute("SELECT user_id, min(day) FROM import_touched GROUP BY user_id")))
-
-
-def lock_people(cursor, user_ids: list[int]) -> None:
-    """Take each person's advisory lock until the transaction ends, in id order
-    (the same order everywhere, hence no deadlock)."""
-    cursor.execute(
-        "SELECT pg_advisory_xact_lock((%s::bigint << 32) + id) FROM unnest(%s::bigint[]) AS id",
-        [LOCK_SPACE, sorted(user_ids)],
-    )
+        rows_changed(dict(self.execute("SELECT user_id, min(day) FROM import_touched GROUP BY user_id")))
 
 
 def undo(job: ImportJob) -> dict[str, int]:
@@ -538,9 +523,7 @@ def undo(job: ImportJob) -> dict[str, int]:
                 changed[user_id] = min(day, changed.get(user_id, day))
         job.status = ImportJob.Status.UNDONE
         job.save(update_fields=["status"])
-        from scoring.outbox import request_recomputes
-
-        request_recomputes(changed)
+        rows_changed(changed)
     return outcome
 
 

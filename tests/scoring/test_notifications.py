@@ -13,10 +13,10 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 
-from scoring import trends
+from scoring import notifications, trends
 from scoring.models import Anomaly, Goal
 from tests.conftest import snap
-from tracking import notifications
+from tracking import emails
 from tracking.models import NotificationLog, NotificationPreference
 
 MONDAY_NOON_UTC = dt.datetime(2026, 6, 8, 12, 0, tzinfo=dt.UTC)  # 08:00 in New York
@@ -225,22 +225,22 @@ def test_reminders_are_off_unless_chosen(sales):
 
 @pytest.mark.django_db
 def test_the_unsubscribe_link_asks_first_and_needs_no_login(client, sales):
-    token = notifications.unsubscribe_token(sales, "weekly_digest")
+    token = emails.unsubscribe_token(sales, "weekly_digest")
     response = client.get(f"/unsubscribe/{token}/")
     assert "Stop sending your weekly SSI summary to sales@example.com?" in response.content.decode()
-    assert notifications.preferences(sales).weekly_digest is True
+    assert emails.preferences(sales).weekly_digest is True
     response = client.post(f"/unsubscribe/{token}/")
     assert "no longer receives your weekly SSI summary" in response.content.decode()
     sales.refresh_from_db()
-    assert notifications.preferences(sales).weekly_digest is False
-    assert notifications.preferences(sales).alerts is True
+    assert emails.preferences(sales).weekly_digest is False
+    assert emails.preferences(sales).alerts is True
 
 
 @pytest.mark.django_db
 def test_a_mail_clients_one_click_unsubscribe_works_without_a_csrf_token(sales):
     from django.test import Client
 
-    token = notifications.unsubscribe_token(sales, "alerts")
+    token = emails.unsubscribe_token(sales, "alerts")
     response = Client(enforce_csrf_checks=True).post(
         f"/unsubscribe/{token}/", "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
     )
@@ -250,7 +250,7 @@ def test_a_mail_clients_one_click_unsubscribe_works_without_a_csrf_token(sales):
 
 @pytest.mark.django_db
 def test_a_forged_unsubscribe_link_is_404(client, sales, peer):
-    token = notifications.unsubscribe_token(sales, "alerts")
+    token = emails.unsubscribe_token(sales, "alerts")
     forged = token.replace(token[2], "x" if token[2] != "x" else "y", 1)
     assert client.post(f"/unsubscribe/{forged}/").status_code == 404
     assert client.post("/unsubscribe/not-a-token/").status_code == 404
@@ -286,7 +286,7 @@ def test_each_notification_beat_entry_expires_before_its_next_run():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_reminder_task_sends_through_a_real_worker(celery_worker, sales):
-    from tracking.tasks import send_daily_reminders
+    from scoring.tasks import send_daily_reminders
 
     sales.time_zone = "UTC"
     sales.save()

@@ -1,13 +1,14 @@
-"""Emails: who gets which, when, and sent at most once.
+"""Emails about SSI: who gets which, when, and sent at most once.
 
-Beat runs the senders often (tracking/tasks.py); each decides in the
+Beat runs the senders often (scoring/tasks.py); each decides in the
 recipient's own time zone whether their email is due, and claims a row in
 NotificationLog (INSERT … ON CONFLICT DO NOTHING) before sending, so a second
 beat, a retried task or two workers never send the same email twice. If
 sending fails the claim is released, and the next run tries again.
 
 The figures come from scoring/ (scoring.digest, trends.anomaly_detail_text);
-this module only picks recipients and formats.
+this module only picks recipients and formats. Preferences, unsubscribe links,
+the sent-log and the message itself are the person's, in tracking/emails.py.
 """
 
 from __future__ import annotations
@@ -15,30 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
-from django.core import signing
-from django.core.mail import EmailMultiAlternatives
-from django.db import connection
-from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from scoring import digest, trends
 from scoring.models import Anomaly
 from tracking import rules
-from tracking.models import Membership, NotificationLog, NotificationPreference, Snapshot, Team, User
+from tracking.emails import absolute, build, claim, preferences, send_once, wanting
+from tracking.models import Membership, NotificationLog, Snapshot, Team, User
 
 log = logging.getLogger(__name__)
 
-# Preference field → what the unsubscribe page calls it.
-KINDS = {
-    "weekly_digest": "your weekly SSI summary",
-    "team_digest": "the weekly summary of your teams",
-    "alerts": "alerts",
-    "daily_reminder": "the daily reminder",
-}
-UNSUBSCRIBE_SALT = "tracking.notifications.unsubscribe"
 # Weekly summaries go out on Monday from this local hour on.
 DIGEST_WEEKDAY = 0
 DIGEST_HOUR = 7
@@ -49,91 +37,6 @@ REMINDER_GRACE = dt.timedelta(hours=2)
 # last year's data must not send last year's alerts).
 ALERT_MAX_AGE = dt.timedelta(days=7)
 ALERT_KINDS = (Anomaly.Kind.SSI_DROP, Anomaly.Kind.NOT_REPORTING)
-
-
-# --- preferences and unsubscribing -------------------------------------------
-
-def preferences(user: User) -> NotificationPreference:
-    """The person's choices; the defaults when they never changed any (not saved)."""
-    try:
-        return user.notification_preference
-    except NotificationPreference.DoesNotExist:
-        return NotificationPreference(user=user)
-
-
-def wanting(kind: str):
-    """People who have not turned ``kind`` off: without a preference row, the default holds."""
-    default = NotificationPreference._meta.get_field(kind).default
-    chosen = Q(**{f"notification_preference__{kind}": True})
-    if default:
-        chosen |= Q(notification_preference__isnull=True)
-    return User.objects.filter(chosen, is_active=True)
-
-
-def unsubscribe_token(user: User, kind: str) -> str:
-    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
-
-
-def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or data.get("k") not in KINDS:
-        return None
-    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
-    return (user, data["k"]) if user else None
-
-
-def turn_off(user: User, kind: str) -> None:
-    NotificationPreference.objects.update_or_create(user=user, defaults={kind: False})
-
-
-def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
-# --- claiming and sending ------------------------------------------------------
-
-def claim(user: User, kind: str, key: str) -> bool:
-    """Take the right to send (user, kind, key); False if it was already taken."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {NotificationLog._meta.db_table} (user_id, kind, key, sent_at) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (user_id, kind, key) DO NOTHING RETURNING id",
-            [user.pk, kind, key, timezone.now()],
-        )
-        return cursor.fetchone() is not None
-
-
-def send_once(user: User, log_kind: str, key: str, preference: str, template: str, subject: str, context: dict) -> bool:
-    """Send one email unless it was sent already. Returns whether it was sent now."""
-    if not claim(user, log_kind, key):
-        return False
-    try:
-        message = build(user, preference, template, subject, context)
-        message.send()
-    except Exception:
-        NotificationLog.objects.filter(user=user, kind=log_kind, key=key).delete()
-        raise
-    return True
-
-
-def build(user: User, preference: str, template: str, subject: str, context: dict) -> EmailMultiAlternatives:
-    """An email with text and HTML parts and a one-click unsubscribe (RFC 8058)."""
-    unsubscribe = absolute(reverse("unsubscribe", args=[unsubscribe_token(user, preference)]))
-    context = {
-        **context, "person": user, "unsubscribe_url": unsubscribe, "what": KINDS[preference],
-        "settings_url": absolute(reverse("settings")), "site_url": absolute("/"),
-    }
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"email/{template}.txt", context),
-        to=[user.email],
-        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-    )
-    message.attach_alternative(render_to_string(f"email/{template}.html", context), "text/html")
-    return message
 
 
 def _each(people, send) -> int:

@@ -1,4 +1,4 @@
-"""Demo data: 3 teams, 25 people, 18 months of history each. Safe to run again."""
+"""Demo data: 3 teams, 25 people, 18 months of history each, and their derived rows. Safe to run again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from scoring import trends
 from tracking import demo, rules
-from tracking.importing.writer import lock_people
+from tracking.locks import lock_people
 from tracking.models import Activity, Membership, Snapshot, Source, Team, User
 
 DEMO_PASSWORD = "demo"
