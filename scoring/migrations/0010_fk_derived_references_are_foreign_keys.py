@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('scoring', '0009_person_days_lose_their_date_index'),
+        ('scoring', '0010_abuse_derived_dates_from_2014'),
         ('tracking', '0006_fk_references_are_foreign_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

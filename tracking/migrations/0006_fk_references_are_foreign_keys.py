@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('tracking', '0005_references_checked_per_statement'),
+        ('tracking', '0007_abuse_invitations'),
     ]
 
     operations = [
