@@ -46,8 +46,10 @@ _LAYOUT = {
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "rgba(0,0,0,0)",
     "font": {"family": "system-ui, sans-serif", "size": 13},
-    "xaxis": {"type": "date", "gridcolor": "rgba(127,127,127,0.2)"},
-    "yaxis": {"gridcolor": "rgba(127,127,127,0.2)", "zeroline": False},
+    # automargin: tick labels and titles push the plot in rather than being cut
+    # off, at any width.
+    "xaxis": {"type": "date", "gridcolor": "rgba(127,127,127,0.2)", "automargin": True},
+    "yaxis": {"gridcolor": "rgba(127,127,127,0.2)", "zeroline": False, "automargin": True},
 }
 
 
@@ -162,7 +164,7 @@ def pillar_bars_figure(latest: dict | None) -> dict:
             hovermode="closest",
             xaxis={"type": "linear", "range": [0, 25], "title": {"text": "points (of 25)"}},
             yaxis={"autorange": "reversed"},
-            margin={"l": 100, "r": 16, "t": 8, "b": 40},
+            margin={"l": 8, "r": 16, "t": 8, "b": 40},
         ),
     }
 

@@ -210,7 +210,7 @@ def heatmap_figure(weeks: Sequence[dt.date], names: Sequence[str], z: Sequence[S
             hovermode="closest",
             height=max(240, 22 * len(labels) + 80),
             yaxis={"type": "category", "autorange": "reversed", "gridcolor": "rgba(0,0,0,0)"},
-            margin={"l": 140, "r": 16, "t": 8, "b": 40},
+            margin={"l": 8, "r": 8, "t": 8, "b": 40},
         ),
     }
 
