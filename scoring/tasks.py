@@ -4,6 +4,9 @@ Every task is safe to run twice or to be redelivered after a worker died
 mid-way (acks_late, reject_on_worker_lost, prefetch 1 and time limits under the
 broker's visibility timeout are set in settings): each recompute rewrites its
 rows from a date on in one transaction, so a half-done run left nothing behind.
+A recompute sent for outbox requests (``requests``, their ids) marks them done
+in that same transaction (``outbox.fulfil``); one whose requests are all done
+already does nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import datetime as dt
 from celery import shared_task
 from django.db import OperationalError
 
-from scoring import checks, notifications, trends
+from scoring import checks, notifications, outbox, trends
 
 _RETRY = {
     "acks_late": True,
@@ -30,14 +33,14 @@ def _date(since: str | None) -> dt.date | None:
 
 
 @shared_task(**_RETRY)
-def recompute_person(user_id: int, since: str | None = None) -> int:
+def recompute_person(user_id: int, since: str | None = None, requests: list[int] | None = None) -> int:
     """Recompute one person's derived rows from ``since`` (ISO date) on, and the
     teams they count in from the same date, in one transaction.
 
     A person deleted in the meantime has no snapshots left: the recompute then
     writes nothing, which is the right answer.
     """
-    return trends.recompute_with_teams([user_id], _date(since))
+    return outbox.fulfil(requests, lambda: trends.recompute_with_teams([user_id], _date(since)))
 
 
 @shared_task(**_RETRY)
@@ -47,9 +50,9 @@ def recompute_people(user_ids: list[int], since: str | None = None) -> int:
 
 
 @shared_task(**_RETRY)
-def recompute_team(team_id: int, since: str | None = None) -> int:
+def recompute_team(team_id: int, since: str | None = None, requests: list[int] | None = None) -> int:
     """Recompute one team's days, members' standing and pillar anomalies from ``since`` on."""
-    return trends.recompute_team(team_id, _date(since))
+    return outbox.fulfil(requests, lambda: trends.recompute_team(team_id, _date(since)))
 
 
 @shared_task(**_RETRY)

@@ -19,7 +19,9 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # SSI_TEST_RUN names a test run, so two runs on one machine use separate
 # test databases and broker keys.
 _RUN = os.environ.get("SSI_TEST_RUN", "")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"ssi-test{_RUN}:"}
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"ssi-test{_RUN}:"}  # noqa: F405
+# The in-process test worker sweeps nothing; a crash test's worker process is given a period.
+SSI_WORKER_SWEEP_SECONDS = int(os.environ.get("SSI_WORKER_SWEEP_SECONDS", "0"))
 if _RUN:
     DATABASES["default"]["TEST"] = {"NAME": f"test_ssi_{_RUN}"}  # noqa: F405
 # Most tests do not need a worker; those that do start a real one (tests/conftest.py)

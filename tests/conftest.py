@@ -141,3 +141,118 @@ def celery_worker(_worker_thread):
         busy = state.active_requests or state.reserved_requests or _queue_length(app)
         quiet = 0 if busy else quiet + 1
         time.sleep(0.05)
+
+
+class WorkerProcess:
+    """``celery -A ssi_dashboard worker`` as its own process group, on the test
+    database and the test run's broker keys, for tests that kill it with SIGKILL.
+
+    ``env`` adds settings read from the environment (shorter leases, a sweep
+    period, a visibility timeout). Its log is kept in ``log_path``.
+    """
+
+    def __init__(self, log_dir, env: dict[str, str]):
+        self.log_dir = log_dir
+        self.env = env
+        self.proc = None
+        self.started = 0
+
+    def start(self) -> WorkerProcess:
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+        from urllib.parse import quote
+
+        from django.db import connection
+
+        db = connection.settings_dict
+        url = (f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}"
+               f"@{quote(db['HOST'] or '', safe='')}:{db['PORT'] or 5432}/{db['NAME']}")
+        self.started += 1
+        self.log_path = Path(self.log_dir) / f"worker-{self.started}.log"
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ssi_dashboard.test_settings", "DATABASE_URL": url,
+               "PYTHONUNBUFFERED": "1", **self.env}
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "ssi_dashboard", "worker", "--pool=prefork",
+                 "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+                 "--without-heartbeat", "-n", f"crash{self.started}@%h"],
+                cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        if not wait_for(lambda: " ready." in self.log() or self.proc.poll() is not None, timeout=60):
+            raise AssertionError(f"the worker did not start:\n{self.log()}")
+        assert self.proc.poll() is None, self.log()
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool children (its process group), and reap it."""
+        import os
+        import signal
+
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.proc is not None:
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def worker_process(tmp_path, django_db_blocker):
+    """Start real worker processes with ``worker_process(**env)``; every one is
+    killed at the end, and the broker keys of the test run are emptied, so no
+    message of a killed worker reaches a later test."""
+    from ssi_dashboard.celery import app
+
+    started: list[WorkerProcess] = []
+    app.conf.task_always_eager = False
+
+    def start(**env) -> WorkerProcess:
+        worker = WorkerProcess(tmp_path, {name: str(value) for name, value in env.items()}).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.kill()
+    app.conf.task_always_eager = True
+    prefix = app.conf.broker_transport_options.get("global_keyprefix", "")
+    with app.connection_for_write() as connection:
+        client = connection.default_channel.client
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+
+
+def advisory_waiters() -> int:
+    """Backends waiting for an advisory lock (a writer or a recompute held back by a test)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def advisory_lock():
+    """``with advisory_lock(key):`` holds a session-level advisory lock from a
+    connection of its own, so the background writer that needs it waits."""
+    import contextlib
+
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    @contextlib.contextmanager
+    def hold(key: int):
+        db = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with db.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+            yield
+            with db.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        finally:
+            db.close()
+
+    return hold

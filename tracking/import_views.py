@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tracking.access import get_managed_team_for_viewer, get_person_for_viewer, require_admin
-from tracking.importing import export, jobs, parser, writer
+from tracking.importing import export, jobs, lease, parser, writer
 from tracking.models import ImportJob, Membership
 
 # Room for the multipart envelope and the form's other fields around the file.
@@ -106,6 +106,7 @@ def format_name(key: str) -> str:
 
 
 def _index(request, form=None, status=200, error=""):
+    lease.reap()
     history = Paginator(ImportJob.objects.select_related("created_by"), HISTORY_PAGE).get_page(request.GET.get("page"))
     for job in history:
         job.format_name = format_name(job.format)
@@ -194,9 +195,13 @@ def _job_context(request, job: ImportJob, options_form=None) -> dict:
 def job_page(request, job_id: int):
     """A job: its preview (and the confirm form), its progress, or its result.
     POST ``action=check`` previews again with the chosen options; ``action=import``
-    queues the import."""
+    queues the import; ``action=again`` runs an interrupted one again;
+    ``action=recheck`` previews a failed one's file again."""
     require_admin(request.user)
+    lease.reap()
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
+    if request.method == "POST" and request.POST.get("action") in ("again", "recheck"):
+        return _retry(request, job)
     if request.method == "POST":
         form = OptionsForm(request.POST, today=request.user.today())
         if not form.is_valid():
@@ -215,10 +220,24 @@ def job_page(request, job_id: int):
     return render(request, "imports/job.html", _job_context(request, job))
 
 
+def _retry(request, job: ImportJob):
+    try:
+        if request.POST["action"] == "again" and jobs.run_again(job):
+            messages.success(request, f"Importing {job.file_name} again.")
+        elif request.POST["action"] == "recheck" and jobs.check_again(job):
+            messages.success(request, f"Checked {job.file_name} again against the data as it is now.")
+        else:
+            messages.info(request, "This import has already been started again.")
+    except jobs.QueueUnavailable as error:
+        messages.error(request, str(error))
+    return redirect("import-job", job.pk)
+
+
 @login_required
 def job_status(request, job_id: int):
     """The part of the job page that changes, polled by htmx while the job runs."""
     require_admin(request.user)
+    lease.reap()
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
     return render(request, "imports/_status.html", _job_context(request, job))
 

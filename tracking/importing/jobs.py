@@ -2,7 +2,9 @@
 once an admin confirms, imported by a Celery worker that reports its progress.
 
 A job's life: ``preview`` (checking, then checked or refused) → ``queued`` →
-``running`` → ``done`` or ``failed``; a done import can become ``undone``.
+``running`` → ``done`` or ``failed``; a done import can become ``undone``. A
+running job whose worker died becomes ``interrupted`` (``lease``) and can be
+run again; a failed one can be checked again (a new preview), then imported.
 
 The preview is the whole import run as a dry run, rolled back: it sees exactly
 what the import would see (unknown people, duplicates, each person's today).
@@ -14,17 +16,20 @@ holds a web worker for long.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import logging
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ssi_dashboard.celery import app
-from tracking import rules
-from tracking.importing import parser, writer
-from tracking.models import ImportJob
+from tracking import background, rules
+from tracking.importing import lease, parser, staleness, writer
+from tracking.models import Activity, ImportChange, ImportJob, Snapshot
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SYNC_PREVIEW_BYTES = 1024 * 1024
 # An undo of more rows than this runs on a worker: restoring a large import
@@ -74,6 +79,7 @@ def preview(job: ImportJob) -> None:
     row and the warnings; or, for a file that cannot be imported, the reason."""
     options = job.options or {}
     sample: list[parser.Row] = []
+    started = timezone.now()
     try:
         with job.file.open("rb") as stream:
             parsed = parser.parse(stream, as_of=option_as_of(job))
@@ -101,6 +107,7 @@ def preview(job: ImportJob) -> None:
         # The usage report's own date, the default for its snapshots when it gives none per row.
         "period_end": period_ends.pop().isoformat() if len(period_ends) == 1 else None,
     }
+    staleness.mark(job.report, started)
     job.save(update_fields=["format", "rows", "created", "updated", "unchanged", "rejected", "error", "report"])
 
 
@@ -108,7 +115,7 @@ class QueueUnavailable(Exception):
     """The broker did not take a job's task: nothing was started, the admin may retry."""
 
 
-def _queue(task, job: ImportJob) -> None:
+def _queue(task, job: ImportJob, *args) -> None:
     """Hand ``task`` for ``job`` to the broker once the caller's transaction commits.
 
     An import is started by a person who is looking at the page, so a broker
@@ -118,7 +125,7 @@ def _queue(task, job: ImportJob) -> None:
     def send():
         try:
             with app.connection_for_write() as connection:
-                task.apply_async((job.pk,), connection=connection, retry=False)
+                task.apply_async((job.pk, *args), connection=connection, retry=False)
         except Exception as error:  # whatever the broker's failure, the person reads one sentence
             raise QueueUnavailable(
                 "The background workers cannot be reached just now, so nothing was started. "
@@ -170,75 +177,101 @@ def confirm(job: ImportJob, options: dict) -> bool:
 
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW, error="").exclude(
         report={}
-    ).update(status=ImportJob.Status.QUEUED, options=options, progress=0)
+    ).update(status=ImportJob.Status.QUEUED, options=options, progress=0, attempt=F("attempt") + 1)
     if claimed:
+        job.refresh_from_db(fields=["attempt"])
         try:
-            _queue(run_import, job)
+            _queue(run_import, job, job.attempt)
         except QueueUnavailable:
             ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.PREVIEW)
             raise
     return bool(claimed)
 
 
-class _Progress:
-    """Writes the progress through a connection of its own: the import's own
-    transaction would hide it from the page until the very end."""
+def run_again(job: ImportJob) -> bool:
+    """Queue an interrupted import as a new attempt; False when it is no longer
+    interrupted (a second click, another admin)."""
+    from tracking.tasks import run_import
 
-    def __init__(self, job_id: int):
-        self.job_id = job_id
-        self.last = -1
-        self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-
-    def __call__(self, percent: int) -> None:
-        if percent == self.last:
-            return
-        self.last = percent
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {ImportJob._meta.db_table} SET progress = %s WHERE id = %s AND status = %s",
-                [percent, self.job_id, ImportJob.Status.RUNNING.value],
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.INTERRUPTED).update(
+        status=ImportJob.Status.QUEUED, attempt=F("attempt") + 1, progress=0, error="", finished_at=None
+    )
+    if claimed:
+        job.refresh_from_db(fields=["attempt"])
+        try:
+            _queue(run_import, job, job.attempt)
+        except QueueUnavailable:
+            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
+                status=ImportJob.Status.INTERRUPTED, error=lease.INTERRUPTED
             )
+            raise
+    return bool(claimed)
 
-    def close(self) -> None:
-        self.connection.close()
+
+def check_again(job: ImportJob) -> bool:
+    """Preview a failed import's file again, as it would import now; False when
+    the job is not a failed one with its file."""
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).exclude(file="").update(
+        status=ImportJob.Status.PREVIEW, report={}, error="", progress=0, finished_at=None
+    ):
+        return False
+    job.refresh_from_db()
+    start_preview(job, job.file.size)
+    return True
 
 
-def run(job_id: int) -> None:
-    """Import a confirmed job (the Celery task's body). A job that is gone, or not
-    waiting to run, ends quietly.
+class _Stale(Exception):
+    def __init__(self, count: int):
+        self.count = count
 
-    A running job is taken again too: its message comes back only when the
-    worker running it was lost (acks_late, and time limits well under the
-    broker's visibility timeout), and a lost import wrote nothing, since it
-    writes in one transaction."""
-    claimed = ImportJob.objects.filter(
-        pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]
-    ).update(status=ImportJob.Status.RUNNING, progress=0)
-    if not claimed:
+
+def run(job_id: int, attempt: int | None = None) -> None:
+    """Import a confirmed job (the Celery task's body). A job that is gone, or
+    not queued for this attempt, ends quietly: that is also what a message
+    redelivered after its worker was lost finds (see ``lease``).
+
+    The import runs in one transaction, with a statement timeout, and commits
+    only while this attempt still holds the job (``lease.hold``) and after
+    checking that it overwrote nothing changed since the preview."""
+    if not lease.claim(job_id, attempt):
         return
     job = ImportJob.objects.get(pk=job_id)
-    options = job.options or {}
-    progress = _Progress(job_id)
+    options, checked_at = job.options or {}, staleness.preview_time(job)
     try:
-        with job.file.open("rb") as stream:
-            writer.import_file(
-                stream, job=job, as_of=option_as_of(job), create_users=bool(options.get("create_users")),
-                skip_invalid=bool(options.get("skip_invalid")), progress=progress,
-            )
-    except parser.ImportFileError:
-        pass  # import_file recorded the reason on the job.
+        with lease.Heartbeat(job_id, job.attempt) as heartbeat, transaction.atomic():
+            with connection.cursor() as cursor:
+                background.guard(cursor)
+            try:
+                with job.file.open("rb") as stream:
+                    result = writer.import_file(
+                        stream, job=job, as_of=option_as_of(job), create_users=bool(options.get("create_users")),
+                        skip_invalid=bool(options.get("skip_invalid")), progress=heartbeat,
+                    )
+            except parser.ImportFileError:
+                result = None  # import_file recorded the reason on the job.
+            written = result is not None and result.written
+            if written and checked_at is not None and (changed := staleness.changed_since(job_id, checked_at)):
+                raise _Stale(changed)
+            lease.hold(job_id, job.attempt)
+    except lease.Superseded:
+        log.warning("Import %s, attempt %s: declared interrupted while it ran; rolled back.", job_id, job.attempt)
+    except _Stale as stale:
+        _fail(job, staleness.refusal(stale.count))
     except FileNotFoundError:
-        _fail(job_id, "The uploaded file is gone from the server: upload it again.")
-    except Exception:
-        _fail(job_id, UNEXPECTED)
-        raise
-    finally:
-        progress.close()
+        _fail(job, "The uploaded file is gone from the server: upload it again.")
+    except Exception as error:
+        if not background.timed_out(error):
+            _fail(job, UNEXPECTED)
+            raise
+        _fail(job, f"The import was stopped: {background.timeout_text()}.")
+    else:
+        if result is not None and result.written:
+            background.analyze(result.created + result.updated, Snapshot, Activity, ImportChange)
 
 
-def _fail(job_id: int, reason: str) -> None:
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now()
+def _fail(job: ImportJob, reason: str) -> None:
+    lease.holding(job.pk, job.attempt).update(
+        status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now(), lease_until=None
     )
 
 
@@ -251,18 +284,36 @@ def undo(job: ImportJob) -> dict[str, int] | None:
         raise writer.CannotUndo(f"Only a finished import can be undone; this one is “{job.get_status_display()}”.")
     if job.created + job.updated <= SYNC_UNDO_ROWS:
         return writer.undo(job)
+    ImportJob.objects.filter(pk=job.pk).update(error="")  # a failed undo's message, from before
     _queue(undo_import, job)
     return None
 
 
 def run_undo(job_id: int) -> None:
     """A large undo (the Celery task's body); a job gone, or already undone (a
-    second click), ends quietly."""
+    second click), ends quietly. It runs in one transaction with a statement
+    timeout; when it fails, the job page says so and offers the undo again."""
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None:
         return
-    with contextlib.suppress(writer.CannotUndo):
-        writer.undo(job)
+    # The import's change log drives the undo's join: its statistics must know its size.
+    background.analyze(job.updated, ImportChange)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            background.guard(cursor)
+            outcome = writer.undo(job)
+    except writer.CannotUndo:
+        return
+    except Exception as error:
+        timed_out = background.timed_out(error)
+        why = background.timeout_text() if timed_out else "it stopped on an unexpected error"
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.DONE).update(
+            error=f"Undo failed: {why}, so nothing was changed. Try the undo again."
+        )
+        if not timed_out:
+            raise
+        return
+    background.analyze(outcome["restored"] + outcome["deleted"], Snapshot, Activity)
 
 
 def run_preview(job_id: int) -> None:
