@@ -16,10 +16,15 @@ log = logging.getLogger("ssi_dashboard")
 DEBUG = env.bool("DEBUG", default=False)
 
 # Embedded services (ssi_dashboard/devservices.py) stand in for an unset
-# DATABASE_URL / REDIS_URL only in development (DEBUG on) and in the test
-# settings, which ask for them; anywhere else a missing service stops start-up
-# with one line, and importing these settings starts nothing.
-EMBEDDED_SERVICES = DEBUG or env.bool("SSI_EMBEDDED_SERVICES", default=False)
+# DATABASE_URL / REDIS_URL only in development: DEBUG on, a checkout with
+# neither configured (a fresh machine), or the test settings, which ask for
+# them. Anywhere else (production names its database) a missing service stops
+# start-up with one line, and importing these settings starts nothing.
+EMBEDDED_SERVICES = (
+    DEBUG
+    or env.bool("SSI_EMBEDDED_SERVICES", default=False)
+    or not (env.str("DATABASE_URL", default="") or env.str("REDIS_URL", default=""))
+)
 DEVELOPMENT = DEBUG or (EMBEDDED_SERVICES and not env.str("DATABASE_URL", default=""))
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:

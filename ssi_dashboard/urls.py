@@ -18,6 +18,7 @@ urlpatterns = [
     path("entry/", tracking_views.entry, name="entry"),
     path("entry/linkedin/", tracking_views.parse_linkedin, name="entry-parse-linkedin"),
     path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/extension.zip", settings_views.extension_download, name="settings-extension-download"),
     path("settings/keys/<int:token_id>/revoke/", settings_views.revoke_token, name="settings-revoke-token"),
     path("unsubscribe/<str:signed>/", settings_views.unsubscribe, name="unsubscribe"),
     path("api/v1/", include("scoring.api_urls")),
