@@ -51,7 +51,8 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
     if rows:
         target = goal.target_ssi if goal else None
         data["figures"] = {
-            "ssi": charts.with_marks(charts.ssi_figure(rows), notes, target),
+            "ssi": charts.with_marks(
+                charts.ssi_figure(rows, summary.averages_for(person, summary.range_start(key, today))), notes, target),
             "pillars": charts.with_marks(charts.pillars_figure(rows), notes),
             "pillar_bars": charts.pillar_bars_figure(latest if latest["brand"] is not None else None),
             "ranks": charts.with_marks(charts.ranks_figure(rows), notes),

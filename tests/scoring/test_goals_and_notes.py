@@ -111,10 +111,12 @@ def test_a_note_is_marked_on_the_charts_with_its_text_escaped(client, sales, his
     html = client.get(reverse("scoring:dashboard")).content.decode()
     figures = _figures(html)
     for name in ("ssi-chart-data", "pillars-chart-data", "ranks-chart-data"):
-        mark = figures[name]["layout"]["annotations"][0]
-        assert mark["x"] == "2026-05-06"
-        assert mark["hovertext"] == '&lt;a href="https://evil.example"&gt;Profile&lt;/a&gt; rewrite'
-        assert "hovertemplate" not in json.dumps(figures[name]["layout"])
+        assert figures[name]["layout"]["shapes"][0]["x0"] == "2026-05-06"
+        # The note shows on hover of its marker, as data: escaped, never part of the template.
+        [notes] = [t for t in figures[name]["data"] if t["name"] == "Notes"]
+        assert notes["x"] == ["2026-05-06"]
+        assert notes["customdata"] == ['&lt;a href="https://evil.example"&gt;Profile&lt;/a&gt; rewrite']
+        assert "%{customdata}" in notes["hovertemplate"] and "evil" not in notes["hovertemplate"]
         go.Figure(figures[name])
     assert "&lt;a href" in html and '<a href="https://evil.example">' not in html
     # In the notes table: 14 days before (41 on 5-06), no reading 30 days before.
