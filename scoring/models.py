@@ -71,6 +71,8 @@ class UserDay(models.Model):
     class Meta:
         ordering = ["user", "date"]
         constraints = [
+            models.CheckConstraint(condition=Q(date__gte=rules.FIRST_DATE), name="userday_date_from_2014",
+                                   violation_error_message=rules.DATE_TOO_EARLY),
             models.UniqueConstraint(fields=["user", "date"], name="userday_unique_user_date"),
         ]
 
@@ -108,6 +110,8 @@ class TeamDay(models.Model):
     class Meta:
         ordering = ["team", "metric", "date"]
         constraints = [
+            models.CheckConstraint(condition=Q(date__gte=rules.FIRST_DATE), name="teamday_date_from_2014",
+                                   violation_error_message=rules.DATE_TOO_EARLY),
             models.UniqueConstraint(fields=["team", "metric", "date"], name="teamday_unique_team_metric_date"),
             models.CheckConstraint(condition=models.Q(reporting__lte=models.F("members")), name="teamday_reporting_le_members"),
         ]
@@ -138,6 +142,8 @@ class TeamMemberDay(models.Model):
     class Meta:
         ordering = ["team", "date", "rank"]
         constraints = [
+            models.CheckConstraint(condition=Q(date__gte=rules.FIRST_DATE), name="teammemberday_date_from_2014",
+                                   violation_error_message=rules.DATE_TOO_EARLY),
             models.UniqueConstraint(fields=["user", "team", "date"], name="teammemberday_unique_user_team_date"),
             models.CheckConstraint(condition=Q(rank__gte=1, rank__lte=F("reporting")), name="teammemberday_rank_range"),
             models.CheckConstraint(
@@ -234,6 +240,8 @@ class Anomaly(models.Model):
         verbose_name_plural = "anomalies"
         ordering = ["user", "-date", "kind"]
         constraints = [
+            models.CheckConstraint(condition=Q(date__gte=rules.FIRST_DATE), name="anomaly_date_from_2014",
+                                   violation_error_message=rules.DATE_TOO_EARLY),
             models.UniqueConstraint(fields=["user", "kind", "date"], name="anomaly_unique_user_kind_date"),
             models.CheckConstraint(
                 condition=Q(kind__in=["ssi_drop", "pillar_below_p25", "rank_slip", "not_reporting"]),

@@ -236,7 +236,7 @@ SELECT COUNT(*) FROM computed
 # {True: into no stored person days, False: over stored ones} (see _sync).
 RECOMPUTE_SQL = {into_empty: _person_sql(into_empty) for into_empty in (False, True)}
 
-# One team, every calendar day from `start` to `end`. Each member counts with
+# One team, the days from `start` to `end` its members' data covers. Each member counts with
 # their latest snapshot no older than 7 days: a snapshot holds from its date until
 # the member's next one, or for 8 days (its date and the 7 after), whichever
 # comes first, so each snapshot expands to the days it holds instead of a look-up
@@ -272,12 +272,24 @@ WITH members AS (
     SELECT c.date,
         {_DAILY}
     FROM current c GROUP BY c.date
+), covered AS MATERIALIZED (
+    -- The days the members' data covers: the days each snapshot holds and the
+    -- day after it lapses (a gap in the charts, not a line across the silence),
+    -- and from the latest snapshot through today. Nothing between: a member's
+    -- lone day years before the others adds nine team days, not years of empty ones.
+    SELECT DISTINCT d.date FROM (
+        SELECT h.date + n AS date FROM held h
+        CROSS JOIN LATERAL generate_series(
+            GREATEST(%(start)s::date - h.date, 0), LEAST(h.until, %(end)s::date) - h.date) AS n
+        UNION ALL
+        SELECT l.last + n FROM (SELECT GREATEST(MAX(date), %(start)s::date) AS last FROM held) AS l
+        CROSS JOIN LATERAL generate_series(0, %(end)s::date - l.last) AS n
+    ) AS d
 ), team_days AS MATERIALIZED (
     SELECT %(team)s::bigint AS team_id, d.date, v.metric, (SELECT COUNT(*) FROM members) AS members,
         COALESCE(v.n, 0) AS reporting, ROUND(v.mean, 6) AS mean, ROUND(v.q[2]::numeric, 6) AS median,
         ROUND(v.q[1]::numeric, 6) AS p25, ROUND(v.q[3]::numeric, 6) AS p75, v.min, v.max
-    FROM generate_series(0, %(end)s::date - %(start)s::date) AS day(n)
-    CROSS JOIN LATERAL (SELECT %(start)s::date + day.n AS date) AS d
+    FROM covered d
     LEFT JOIN daily a ON a.date = d.date
     CROSS JOIN LATERAL (VALUES {_METRIC_ROWS}) AS v(metric, n, mean, q, min, max)
 ), standing AS MATERIALIZED (
@@ -300,7 +312,7 @@ WITH members AS (
           "team_id = %(team)s AND date >= %(since)s", into_empty=into_empty)},
 {_sync("scoring_teammemberday", ("user_id", "team_id", "date"), ("ssi", "rank", "reporting", "percentile"),
        "standing", "team_id = %(team)s AND date >= %(since)s", into_empty=into_empty)}
-SELECT 1
+SELECT COUNT(*) FROM covered
 """
 
 
@@ -522,7 +534,7 @@ def recompute_team(team_id: int, since: dt.date | None = None) -> int:
             )
             into_empty = not cursor.fetchone()[0]
             cursor.execute(TEAM_SQL[into_empty], {"team": team_id, "since": since_day, "start": start, "end": end})
-            written = (end - start).days + 1
+            written = cursor.fetchone()[0]
         else:
             cursor.execute("DELETE FROM scoring_teamday WHERE team_id = %s AND date >= %s", [team_id, since_day])
             cursor.execute("DELETE FROM scoring_teammemberday WHERE team_id = %s AND date >= %s", [team_id, since_day])

@@ -16,10 +16,15 @@ log = logging.getLogger("ssi_dashboard")
 DEBUG = env.bool("DEBUG", default=False)
 
 # Embedded services (ssi_dashboard/devservices.py) stand in for an unset
-# DATABASE_URL / REDIS_URL only in development (DEBUG on) and in the test
-# settings, which ask for them; anywhere else a missing service stops start-up
-# with one line, and importing these settings starts nothing.
-EMBEDDED_SERVICES = DEBUG or env.bool("SSI_EMBEDDED_SERVICES", default=False)
+# DATABASE_URL / REDIS_URL only in development: DEBUG on, a checkout with
+# neither configured (a fresh machine), or the test settings, which ask for
+# them. Anywhere else (production names its database) a missing service stops
+# start-up with one line, and importing these settings starts nothing.
+EMBEDDED_SERVICES = (
+    DEBUG
+    or env.bool("SSI_EMBEDDED_SERVICES", default=False)
+    or not (env.str("DATABASE_URL", default="") or env.str("REDIS_URL", default=""))
+)
 DEVELOPMENT = DEBUG or (EMBEDDED_SERVICES and not env.str("DATABASE_URL", default=""))
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -48,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ssi_dashboard.requestid.RequestIdMiddleware",
+    # Every error under /api/ answers in JSON, whichever layer below gave it.
+    "tracking.api.errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Before any view (or the CSRF check) reads a body: refuses one too large by its length.
+    "ssi_dashboard.bodylimit.BodySizeLimitMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -131,7 +140,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # task is never handed to a second worker while the first still runs it.
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# A web process hands work to the broker inside a request: with the broker down
+# it must fail fast (connect within half a second, one attempt, no sleeping
+# between retries) and leave the work in the outbox (scoring/outbox.py).
+# Workers reconnect on their own schedule (broker_connection_max_retries).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 0.5,
+    "max_retries": 0,
+}
 # What a worker lost outright (SIGKILL, a lost machine) would otherwise hide
 # until the visibility timeout. A running import renews a lease on its job row;
 # once it lapses the job reads "interrupted" and may be run again.
@@ -202,11 +219,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login throttling: after 5 failures for one email from one address, that pair
-# waits 15 minutes. Unknown and existing accounts get the same answer.
+# waits 15 minutes. Unknown and existing accounts get the same answer. The
+# email counts in its canonical (lower-case) form, so changing its case is the
+# same account, not a fresh five guesses.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "tracking.identity.login_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
@@ -221,6 +241,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # In development, mail (password resets) is printed on the console.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+# Mail goes out from the worker (tracking/mail.py); a mail server that does not
+# answer is given up on after EMAIL_TIMEOUT seconds and tried again later,
+# SSI_MAIL_MAX_RETRIES times, waiting SSI_MAIL_RETRY_SECONDS and doubling.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+SSI_MAIL_RETRY_SECONDS = env.int("SSI_MAIL_RETRY_SECONDS", default=60)
+SSI_MAIL_MAX_RETRIES = env.int("SSI_MAIL_MAX_RETRIES", default=5)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SSI Dashboard <noreply@localhost>")
 # Links in emails (unsubscribe, settings) are absolute: emails have no request to take the host from.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
@@ -264,6 +290,11 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 
 SSI_IMPORT_MAX_BYTES = env.int("SSI_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# LinkedIn's SSI JSON is a few kilobytes.
+SSI_LINKEDIN_FILE_MAX_BYTES = env.int("SSI_LINKEDIN_FILE_MAX_BYTES", default=1024 * 1024)
+# Pages that take a file, and the setting holding its largest size. Any other
+# body may have DATA_UPLOAD_MAX_MEMORY_SIZE (see ssi_dashboard/bodylimit.py).
+SSI_UPLOAD_LIMITS = {"/imports/upload/": "SSI_IMPORT_MAX_BYTES", "/entry/": "SSI_LINKEDIN_FILE_MAX_BYTES"}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

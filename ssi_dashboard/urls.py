@@ -7,7 +7,7 @@ from scoring import views as scoring_views
 from ssi_dashboard.health import health
 from tracking import import_views, settings_views, team_admin_views
 from tracking import views as tracking_views
-from tracking.forms import EmailAuthenticationForm
+from tracking.forms import EmailAuthenticationForm, QueuedPasswordResetForm
 
 urlpatterns = [
     path("", scoring_views.dashboard, name="dashboard"),
@@ -31,6 +31,8 @@ urlpatterns = [
     path("teams/<slug:slug>/members/<int:membership_id>/role/", team_admin_views.set_role, name="team-member-role"),
     path("teams/<slug:slug>/members/<int:membership_id>/remove/", team_admin_views.remove_member,
          name="team-member-remove"),
+    path("teams/<slug:slug>/members/<int:membership_id>/resend/", team_admin_views.resend_invitation,
+         name="team-member-resend"),
     path("compare/", team_views.compare, name="compare"),
     path("imports/", import_views.imports, name="imports"),
     path("imports/upload/", import_views.upload, name="import-upload"),
@@ -43,7 +45,12 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
         name="login",
     ),
+    # The reset email goes out from a worker: a mail server that is down never fails this page.
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
+         name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]
+
+handler400 = "ssi_dashboard.bodylimit.bad_request"

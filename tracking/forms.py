@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
 
 from tracking import linkedin_text, rules
+from tracking.identity import canonical_email
 from tracking.models import Activity, Snapshot, User
 
 _NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
@@ -51,6 +53,7 @@ class EntryForm(forms.Form):
             )
             self.fields[name].error_messages["min_value"] = f"{label} cannot be negative."
         self.fields["date"].widget.attrs["max"] = user.today().isoformat()
+        self.fields["date"].widget.attrs["min"] = rules.FIRST_DATE.isoformat()
 
     @classmethod
     def initial_for(cls, user: User, date) -> dict:
@@ -85,7 +88,10 @@ class EntryForm(forms.Form):
         date = self.cleaned_data["date"]
         if date > self.user.today():
             raise forms.ValidationError("The date cannot be in the future.")
-        return date
+        try:
+            return rules.check_date("date", date)
+        except rules.RuleError as error:
+            raise forms.ValidationError(error.message) from None
 
     def clean_industry_rank(self):
         return _rank(self.cleaned_data["industry_rank"])
@@ -125,3 +131,22 @@ class LinkedInPasteForm(forms.Form):
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+
+    def clean_username(self):
+        return canonical_email(self.cleaned_data["username"])
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the message rendered here and sent by a worker."""
+
+    def clean_email(self):
+        return canonical_email(self.cleaned_data["email"])
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        from tracking import mail
+
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        html = render_to_string(html_email_template_name, context) if html_email_template_name else None
+        mail.queue_email(subject, body, [to_email], html)

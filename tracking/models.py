@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from tracking import rules
+from tracking.identity import canonical_email
 from tracking.locks import lock_people
 
 
@@ -28,7 +29,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=canonical_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -44,7 +45,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        return self.get(email=canonical_email(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -74,10 +75,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["name", "email"]
         constraints = [
             models.UniqueConstraint(models.functions.Lower("email"), name="user_email_ci_unique"),
+            # Stored in its canonical form (tracking.identity), so an exact look-up finds anyone.
+            models.CheckConstraint(condition=Q(email=models.functions.Lower("email")), name="user_email_lower_case"),
         ]
 
     def __str__(self):
         return self.name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = canonical_email(self.email)
+
+    def save(self, *args, **kwargs):
+        # Every path that stores a person (admin, forms, scripts) stores the canonical address.
+        self.email = canonical_email(self.email)
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
@@ -201,6 +213,8 @@ class Snapshot(Provenance):
         ordering = ["user", "date"]
         constraints = [
             models.UniqueConstraint(fields=["user", "date"], name="snapshot_unique_user_date"),
+            models.CheckConstraint(condition=Q(date__gte=rules.FIRST_DATE), name="snapshot_date_from_2014",
+                                   violation_error_message=rules.DATE_TOO_EARLY),
             models.CheckConstraint(condition=Q(ssi__gte=0, ssi__lte=100), name="snapshot_ssi_range"),
             *[
                 models.CheckConstraint(condition=_between(p, 0, 25), name=f"snapshot_{p}_range")
@@ -268,6 +282,9 @@ class Activity(Provenance):
         constraints = [
             models.UniqueConstraint(fields=["user", "period_start", "period_end"], name="activity_unique_period"),
             models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="activity_period_order"),
+            # With the order above, this keeps the whole period from 2014 on.
+            models.CheckConstraint(condition=Q(period_start__gte=rules.FIRST_DATE), name="activity_period_from_2014",
+                                   violation_error_message=rules.DATE_TOO_EARLY),
             *[
                 models.CheckConstraint(condition=Q(**{f"{f}__gte": 0}) | Q(**{f"{f}__isnull": True}),
                                        name=f"activity_{f}_nonnegative")
@@ -429,3 +446,35 @@ class ImportChange(models.Model):
 
     def __str__(self):
         return f"{self.kind} of user {self.user_id} {self.period_start}–{self.period_end} in import {self.job_id}"
+
+
+class Invitation(models.Model):
+    """The email inviting a new person to a team, and whether it went out. It is
+    sent by a worker, with retries; an admin sees on the team's page an
+    invitation that could not be sent, and sends it again."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    # Why the last attempt failed, in words an admin can act on.
+    problem = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="invitation_unique_user_team"),
+            models.CheckConstraint(condition=Q(state__in=["queued", "sent", "failed"]), name="invitation_state_valid"),
+        ]
+
+    def __str__(self):
+        return f"Invitation of {self.user} to {self.team} ({self.get_state_display()})"

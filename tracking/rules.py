@@ -7,6 +7,7 @@ enforces the same ranges with check constraints (see ``tracking.models``).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -69,6 +70,13 @@ PILLAR_ADVICE = {
 }
 
 
+# LinkedIn launched the SSI in 2014: an earlier date is a typo (0001-01-01 from a
+# cleared date picker), never an SSI day. Every entry point refuses it with this
+# sentence, and check constraints keep it out of the database.
+FIRST_DATE = dt.date(2014, 1, 1)
+DATE_TOO_EARLY = "Dates before 2014 cannot be SSI dates: LinkedIn's SSI did not exist yet."
+
+
 class RuleError(ValueError):
     """A value breaks a rule. ``field`` names it; ``str(err)`` is the sentence a person reads."""
 
@@ -100,6 +108,18 @@ def to_decimal(value, field: str) -> Decimal | None:
     except InvalidOperation:
         # "1e30" has more digits than three decimals allow: far beyond any range.
         raise RuleError(field, f"{LABELS[field]} is too large.") from None
+
+
+def check_date(field: str, value: dt.date | None) -> dt.date | None:
+    """A date an SSI value may carry: none before ``FIRST_DATE``."""
+    if value and value < FIRST_DATE:
+        raise RuleError(field, DATE_TOO_EARLY)
+    return value
+
+
+def early_dates(**dates: dt.date | None) -> list[RuleError]:
+    """An error for each of these dates (by field) that is before ``FIRST_DATE``."""
+    return [RuleError(field, DATE_TOO_EARLY) for field, value in dates.items() if value and value < FIRST_DATE]
 
 
 def check_range(field: str, value: Decimal | int | None, low, high) -> None:

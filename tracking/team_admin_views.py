@@ -10,23 +10,18 @@ password hash) or after ``PASSWORD_RESET_TIMEOUT``.
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from tracking import mail
 from tracking.access import get_managed_team_for_viewer, require_admin
-from tracking.models import Membership, Team, User
+from tracking.identity import canonical_email
+from tracking.models import Invitation, Membership, Team, User
 
 
 class TeamForm(forms.ModelForm):
@@ -57,8 +52,8 @@ class AddPersonForm(forms.Form):
         self.team = team
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if Membership.objects.filter(team=self.team, user__email__iexact=email).exists():
+        email = canonical_email(self.cleaned_data["email"])
+        if Membership.objects.filter(team=self.team, user__email=email).exists():
             raise forms.ValidationError(f"{email} is already in {self.team.name}.")
         return email
 
@@ -77,19 +72,6 @@ def _unique_slug(name: str) -> str:
     while slug in RESERVED_SLUGS or Team.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-def send_invitation(request, person: User, team: Team) -> None:
-    """Email ``person`` a one-time link to set their own password."""
-    link = request.build_absolute_uri(reverse("password_reset_confirm", kwargs={
-        "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
-        "token": default_token_generator.make_token(person),
-    }))
-    body = render_to_string("teams/invite_email.txt", {
-        "person": person, "team": team, "inviter": request.user, "link": link,
-        "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
-    })
-    send_mail(f"You're invited to {team.name} on SSI Dashboard", body, None, [person.email])
 
 
 @login_required
@@ -117,19 +99,26 @@ def team_members(request, slug: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
-            person = User.objects.filter(email__iexact=data["email"]).first()
+            person = User.objects.filter(email=data["email"]).first()
             invited = person is None
             if invited:
                 # No usable password until they choose one through the link.
                 person = User.objects.create_user(email=data["email"], password=None, name=data["name"].strip())
             Membership.objects.create(user=person, team=team, role=data["role"])
+            if invited:
+                # Sent by a worker after commit: a mail server that is down never fails this page.
+                mail.invite(Invitation.objects.create(user=person, team=team, invited_by=request.user))
         if invited:
-            send_invitation(request, person, team)
-            messages.success(request, f"Invited {person.email}: they set their own password from the link we emailed.")
+            messages.success(request, f"Invited {person.email}: they set their own password from the link "
+                                      "we are emailing them. This page says if the email could not be sent.")
         else:
             messages.success(request, f"Added {person} to {team.name}.")
         return redirect("team-members", slug=team.slug)
-    memberships = team.memberships.select_related("user").order_by("role", "user__name", "user__email")
+    memberships = list(team.memberships.select_related("user").order_by("role", "user__name", "user__email"))
+    invitations = {i.user_id: i for i in Invitation.objects.filter(team=team)}
+    for membership in memberships:
+        # Only while they have not set a password: once they have, the invitation is history.
+        membership.invitation = None if membership.user.has_usable_password() else invitations.get(membership.user_id)
     return render(request, "teams/members.html", {
         "team": team, "form": form, "memberships": memberships, "roles": Membership.Role.choices,
     })
@@ -145,6 +134,22 @@ def set_role(request, slug: str, membership_id: int):
         membership.role = form.cleaned_data["role"]
         membership.save(update_fields=["role"])
         messages.success(request, f"{membership.user} is now a {membership.get_role_display().lower()} of {membership.team}.")
+    return redirect("team-members", slug=slug)
+
+
+@login_required
+@require_POST
+def resend_invitation(request, slug: str, membership_id: int):
+    require_admin(request.user)
+    membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team__slug=slug)
+    if membership.user.has_usable_password():
+        messages.info(request, f"{membership.user} has already set a password: there is nothing to resend.")
+        return redirect("team-members", slug=slug)
+    invitation, _ = Invitation.objects.get_or_create(
+        user=membership.user, team=membership.team, defaults={"invited_by": request.user}
+    )
+    mail.resend(invitation)
+    messages.success(request, f"Sending the invitation to {membership.user.email} again.")
     return redirect("team-members", slug=slug)
 
 

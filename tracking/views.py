@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -76,6 +77,8 @@ def _read_paste(text: str, user) -> tuple[dict, str]:
 def _read_linkedin_file(upload, user) -> tuple[dict, str]:
     if upload is None:
         return {}, "Choose the JSON file saved from LinkedIn's SSI page."
+    if upload.size > settings.SSI_LINKEDIN_FILE_MAX_BYTES:
+        return {}, parser.too_large_message(settings.SSI_LINKEDIN_FILE_MAX_BYTES)
     return _read_linkedin_json(upload, user)
 
 

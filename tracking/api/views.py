@@ -21,7 +21,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tracking import rules
 from tracking.api import auth
+from tracking.api.errors import NESTED_TOO_DEEPLY, error, errors_response
 from tracking.api.schema import openapi_schema
+from tracking.identity import canonical_email
 from tracking.models import Activity, ApiToken, Snapshot, Source, User
 from tracking.recording import record_day
 
@@ -30,17 +32,6 @@ RANK_FIELDS = ("industry_rank", "network_rank")
 WRITE_FIELDS = {*SCORE_FIELDS, "activity", "email"}
 # A misspelt parameter is refused rather than silently ignored (?form= is not ?from=).
 QUERY_PARAMETERS = {"snapshots": {"from", "to"}, "trends": {"from", "to"}, "team_days": {"from", "to", "metric"}}
-
-
-def error(status: int, message: str, field: str | None = None, **headers) -> JsonResponse:
-    return errors_response(status, [rules.RuleError(field, message)], **headers)
-
-
-def errors_response(status: int, errors: list[rules.RuleError], **headers) -> JsonResponse:
-    response = JsonResponse({"errors": [{"field": e.field, "message": e.message} for e in errors]}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
 
 
 class BadRequest(Exception):
@@ -158,6 +149,7 @@ def _write_day(token: ApiToken, body: dict, date: dt.date | None):
         date = person.today()
     elif date > person.today():
         errors.append(rules.RuleError("date", "The date cannot be in the future."))
+    errors.extend(rules.early_dates(date=date))
 
     values = {}
     for field in SCORE_FIELDS:
@@ -212,11 +204,11 @@ def _person_to_write(token: ApiToken, email) -> User:
     key — the person named by ``email``. Anyone else is 404."""
     if not isinstance(email, str):
         raise BadRequest([rules.RuleError("email", "email must be an email address.")])
-    if email.strip().lower() == token.user.email.lower():
+    if canonical_email(email) == token.user.email:
         return token.user
     if not auth.writes_for_anyone(token):
         raise Http404
-    person = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    person = User.objects.filter(email=canonical_email(email), is_active=True).first()
     if person is None:
         raise Http404
     return person
@@ -229,6 +221,9 @@ def _json_body(request) -> dict:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise BadRequest([rules.RuleError(None, "The body must be a JSON object.")]) from None
+    except RecursionError:
+        # "[[[[…" a hundred thousand deep exhausts the parser's stack, not the server.
+        raise BadRequest([rules.RuleError(None, NESTED_TOO_DEEPLY)]) from None
     if not isinstance(body, dict):
         raise BadRequest([rules.RuleError(None, "The body must be a JSON object.")])
     return body

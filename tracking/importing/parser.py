@@ -250,6 +250,8 @@ def parse(
     today = today or latest_today()
     if as_of is not None and as_of > today:
         raise ImportFileError("The as-of date cannot be in the future.")
+    if as_of is not None and as_of < rules.FIRST_DATE:
+        raise ImportFileError(rules.DATE_TOO_EARLY)
     limit = max_bytes()
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
@@ -905,7 +907,7 @@ class CsvFile(ParsedFile):
             return NULL if value is None else str(value)
 
         def day(value):
-            return value.isoformat() if value is not None and value <= today else None
+            return value.isoformat() if value is not None and rules.FIRST_DATE <= value <= today else None
 
         def address(value):
             return value.translate(_COPY_ESCAPES)
@@ -979,6 +981,7 @@ class CsvFile(ParsedFile):
                 errors.append(rules.RuleError("period_end", "Period end is missing: it dates this seat's scores."))
         elif date is None:
             errors.append(rules.RuleError("date", "Date is missing."))
+        errors.extend(rules.early_dates(date=date, period_start=period_start, period_end=period_end))
         if date and date > self.today:
             errors.append(rules.RuleError("date", "The date cannot be in the future."))
         elif period_end and period_end > self.today:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import psycopg
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -341,13 +342,23 @@ class _Batch:
             SELECT DISTINCT ON (s.email) s.email, s.name FROM import_staging s
             WHERE NOT EXISTS (SELECT 1 FROM {self.users} u WHERE lower(u.email) = s.email)
             ORDER BY s.email, s.line""").fetchall()
-        people = []
-        for email, name in missing:
-            person = User(email=email, name=name)
-            person.set_unusable_password()
-            people.append(person)
-        User.objects.bulk_create(people, batch_size=1000, ignore_conflicts=True)
-        return [email for email, _ in missing]
+        # Only the rows this INSERT wrote count as created: a concurrent import
+        # creating the same people inserts them once, and the other's conflict
+        # (on the lower-cased email) returns nothing. Defaults are those of the
+        # model; the password is unusable, a distinct one per person.
+        created = self.execute(f"""
+            INSERT INTO {self.users} (password, is_superuser, email, name, time_zone, linkedin_url, industry,
+                                      is_active, is_staff, date_joined)
+            SELECT p.password, false, p.email, p.name, %s, '', '', true, false, now()
+            FROM unnest(%s::text[], %s::text[], %s::text[]) AS p(email, name, password)
+            ORDER BY p.email
+            ON CONFLICT DO NOTHING
+            RETURNING email""", [
+            User._meta.get_field("time_zone").default,
+            [email for email, _ in missing], [(name or "")[:150] for _, name in missing],
+            [make_password(None) for _ in missing],
+        ]).fetchall()
+        return sorted(email for (email,) in created)
 
     def check_people(self) -> None:
         """Refuse rows naming nobody known, and rows dated after their person's today."""
