@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from scoring import trends
 from scoring.models import Anomaly, TeamDay, TeamMemberDay, UserDay
+from scoring.recompute_sql import REPORTING_DAYS
 from tracking.models import Snapshot, Team, User
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def nightly(sample: int = DEFAULT_SAMPLE) -> dict:
     trends.recompute_people(silent, today - dt.timedelta(days=10))
     team_ids = list(Team.objects.values_list("pk", flat=True))
     for team_id in team_ids:
-        trends.recompute_team(team_id, today - dt.timedelta(days=trends.REPORTING_DAYS + 1))
+        trends.recompute_team(team_id, today - dt.timedelta(days=REPORTING_DAYS + 1))
 
     people = list(
         User.objects.filter(Exists(Snapshot.objects.filter(user=OuterRef("pk"))))

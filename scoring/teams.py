@@ -24,8 +24,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from scoring.recompute_sql import REPORTING_DAYS
 from scoring.summary import whole
-from scoring.trends import REPORTING_DAYS
 from tracking import rules
 from tracking.models import Membership, Team
 

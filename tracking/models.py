@@ -312,6 +312,11 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
     )
+    # The one person a file is about (their own history, or ``import_ssi --user``):
+    # its rows without an email are theirs, and they see the job as their own.
+    about = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="own_imports"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255)
@@ -348,6 +353,13 @@ class ApiToken(models.Model):
     """A personal key for the JSON API. Only a SHA-256 of the key is stored: the
     key itself is shown once, when it is made, and cannot be read back."""
 
+    class Scope(models.TextChoices):
+        FULL = "full", "Read and record your data"
+        # The browser extension's key: it can record its owner's own day from
+        # LinkedIn's SSI page and nothing else, so a key copied out of the
+        # browser cannot read anyone's history.
+        CAPTURE = "capture", "Record your own SSI page only (browser extension)"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=80, help_text="What uses this key, e.g. “laptop script”.")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -356,6 +368,7 @@ class ApiToken(models.Model):
     can_write_for_anyone = models.BooleanField(
         default=False, help_text="Admins only: the key may record days for any person (e.g. an integration)."
     )
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.FULL)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -364,6 +377,11 @@ class ApiToken(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(key_hash__regex=r"^[0-9a-f]{64}$"), name="apitoken_key_hash_sha256"),
+            models.CheckConstraint(condition=Q(scope__in=["full", "capture"]), name="apitoken_scope_valid"),
+            # Writing for anyone is a full key's power; a capture key records its owner's day only.
+            models.CheckConstraint(
+                condition=Q(scope="full") | Q(can_write_for_anyone=False), name="apitoken_capture_writes_own_only"
+            ),
         ]
 
     def __str__(self):

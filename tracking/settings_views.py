@@ -1,13 +1,17 @@
-"""A person's settings: API keys and which emails they receive; and the
-one-click unsubscribe that works without logging in."""
+"""A person's settings: API keys, the browser extension, and which emails they
+receive; and the one-click unsubscribe that works without logging in."""
 
 from __future__ import annotations
 
-from django import forms
+import io
+import zipfile
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -15,29 +19,14 @@ from django.views.decorators.http import require_POST
 from tracking import emails
 from tracking.access import managed_team_ids
 from tracking.api import auth
-from tracking.models import ApiToken, NotificationPreference, User
+from tracking.forms import PreferenceForm, TimeZoneForm, TokenForm
+from tracking.models import ApiToken
 
 NEW_KEY_SESSION = "settings.new_api_key"
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=80, label="Name", help_text="What will use it, e.g. “daily push from my laptop”.")
-    can_write_for_anyone = forms.BooleanField(
-        required=False, label="May record days for anyone (admins only: for an integration)"
-    )
-
-
-class PreferenceForm(forms.ModelForm):
-    class Meta:
-        model = NotificationPreference
-        fields = ["weekly_digest", "team_digest", "alerts", "daily_reminder", "reminder_time"]
-        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
-
-
-class TimeZoneForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["time_zone"]
+NEW_EXTENSION_KEY_SESSION = "settings.new_extension_key"
+EXTENSION_DIR = settings.BASE_DIR / "extension"
+# The folder the download unpacks to, which the browser loads ("Load unpacked").
+EXTENSION_FOLDER = "ssi-dashboard-extension"
 
 
 @login_required
@@ -63,6 +52,10 @@ def settings_page(request):
             # Shown once, on the page this redirects to, then forgotten.
             request.session[NEW_KEY_SESSION] = key
             return redirect("settings")
+    elif request.method == "POST" and request.POST.get("action") == "create_extension_key":
+        _, key = auth.create_token(user, "Browser extension", scope=ApiToken.Scope.CAPTURE)
+        request.session[NEW_EXTENSION_KEY_SESSION] = key
+        return redirect(f"{reverse('settings')}#extension")
     elif request.method == "POST" and request.POST.get("action") == "notifications":
         preference_form = PreferenceForm(request.POST, instance=emails.preferences(user), prefix="notify")
         if not user.is_staff and not managed_team_ids(user).exists():
@@ -76,12 +69,31 @@ def settings_page(request):
     return render(request, "settings/settings.html", {
         "tokens": ApiToken.objects.filter(user=user),
         "new_key": request.session.pop(NEW_KEY_SESSION, None),
+        "new_extension_key": request.session.pop(NEW_EXTENSION_KEY_SESSION, None),
+        "dashboard_url": request.build_absolute_uri("/").rstrip("/"),
         "token_form": token_form,
         "preference_form": preference_form,
         "zone_form": zone_form,
         "api_url": request.build_absolute_uri("/api/v1/snapshots"),
         "schema_url": request.build_absolute_uri("/api/v1/openapi.json"),
     })
+
+
+@login_required
+def extension_download(request):
+    """The browser extension as a zip, built from extension/ as it is on this server."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(EXTENSION_DIR.rglob("*")):
+            relative = path.relative_to(EXTENSION_DIR)
+            if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+                # A fixed date: the same extension gives the same zip byte for byte.
+                info = zipfile.ZipInfo(f"{EXTENSION_FOLDER}/{relative.as_posix()}", date_time=(2026, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{EXTENSION_FOLDER}.zip"'
+    return response
 
 
 @login_required

@@ -39,7 +39,9 @@ def test_the_schema_is_served_without_a_key(client):
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"] == "3.0.3"
-    assert set(schema["paths"]) == {"/snapshots", "/snapshots/{date}", "/trends", "/teams", "/teams/{slug}/days"}
+    assert set(schema["paths"]) == {
+        "/snapshots", "/snapshots/{date}", "/capture", "/trends", "/teams", "/teams/{slug}/days",
+    }
 
 
 @pytest.mark.django_db

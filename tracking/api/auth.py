@@ -31,16 +31,20 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_token(user: User, name: str, *, can_write_for_anyone: bool = False) -> tuple[ApiToken, str]:
+def create_token(
+    user: User, name: str, *, can_write_for_anyone: bool = False, scope: str = ApiToken.Scope.FULL
+) -> tuple[ApiToken, str]:
     """Make a key for ``user``. Returns the stored row and the key, which is
-    never stored and must be shown to the person now."""
+    never stored and must be shown to the person now. A capture key (the
+    browser extension's) can only record its owner's own SSI page."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
         name=name,
         key_hash=hash_key(key),
         prefix=key[: len(KEY_PREFIX) + 6],
-        can_write_for_anyone=can_write_for_anyone and user.is_staff,
+        can_write_for_anyone=can_write_for_anyone and user.is_staff and scope == ApiToken.Scope.FULL,
+        scope=scope,
     )
     return token, key
 

@@ -64,6 +64,48 @@ SNAPSHOT = {
         "activity": ACTIVITY,
     },
 }
+CAPTURE_INPUT = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": (
+        "What LinkedIn's SSI page gave the browser extension, unread: its JSON, or (only when no JSON "
+        "could be had) its text. Give exactly one. Today in your time zone is recorded; capturing again "
+        "the same day replaces that day. JSON without the total and four pillars, or text without a total "
+        "and four pillars that add up to it, records nothing (400, saying why)."
+    ),
+    "properties": {
+        "linkedin_json": {
+            "description": "The response of linkedin.com/sales-api/salesApiSsi, as an object or as its text.",
+            "oneOf": [{"type": "object"}, {"type": "string"}],
+        },
+        "page_text": {"type": "string", "description": "The page's visible text."},
+    },
+    "example": {"linkedin_json": {
+        "memberScore": {"overall": 19.705751, "subScores": [
+            {"score": 13.118002, "pillar": "PROFESSIONAL_BRAND"}, {"score": 3.68, "pillar": "FIND_RIGHT_PEOPLE"},
+            {"score": 0.29999998, "pillar": "INSIGHT_ENGAGEMENT"}, {"score": 2.6077502, "pillar": "STRONG_RELATIONSHIP"},
+        ]},
+        "groupScore": [{"groupType": "INDUSTRY", "rank": 75, "score": {"overall": 30.99}},
+                       {"groupType": "NETWORK", "rank": 81, "score": {"overall": 32.72}}],
+    }},
+}
+CAPTURED = {
+    "type": "object",
+    "required": ["date", *SCORES, "source", "message", "previous"],
+    "additionalProperties": False,
+    "properties": {
+        "date": DATE,
+        **SCORES,
+        "ssi": {"type": "number", "minimum": 0, "maximum": 100},
+        "source": {"type": "string", "enum": ["manual", "api", "import"]},
+        "message": {"type": "string", "example": "Recorded 43 for 2 Dec, +1 since 25 Nov."},
+        "previous": {
+            "type": "object", "nullable": True, "required": ["date", "ssi"],
+            "description": "Your latest recorded day before this one, which the message compares with.",
+            "properties": {"date": DATE, "ssi": {"type": "number"}},
+        },
+    },
+}
 NULLABLE_NUMBER = {"type": "number", "nullable": True}
 TREND_DAY = {
     "type": "object",
@@ -129,6 +171,8 @@ def _error(description: str) -> dict:
 
 
 COMMON = {"401": _error("Unauthorized"), "429": _error("TooManyRequests")}
+# Every view but /capture refuses a browser extension's key.
+FULL_ONLY = {**COMMON, "403": _error("Forbidden")}
 RANGE = [
     {"name": "from", "in": "query", "required": False, "schema": DATE, "description": "First date (inclusive)."},
     {"name": "to", "in": "query", "required": False, "schema": DATE, "description": "Last date (inclusive)."},
@@ -139,7 +183,7 @@ WRITTEN = {
     "201": _json(_ref("Snapshot"), "The day was recorded."),
     "400": _error("BadRequest"),
     "404": _error("NotFound"),
-    **COMMON,
+    **FULL_ONLY,
 }
 
 
@@ -169,7 +213,7 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                                       "properties": {"snapshots": {"type": "array", "items": _ref("Snapshot")}}},
                                      "Your snapshots."),
                         "400": _error("BadRequest"),
-                        **COMMON,
+                        **FULL_ONLY,
                     },
                 },
                 "post": {
@@ -188,7 +232,7 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                         "200": _json(_ref("Snapshot"), "The day."),
                         "400": _error("BadRequest"),
                         "404": _error("NotFound"),
-                        **COMMON,
+                        **FULL_ONLY,
                     },
                 },
                 "put": {
@@ -196,6 +240,32 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                     "summary": "Create or replace one day",
                     "requestBody": WRITE_BODY,
                     "responses": WRITTEN,
+                },
+            },
+            "/capture": {
+                "get": {
+                    "operationId": "checkConnection",
+                    "summary": "Check the browser extension's connection: whose key this is",
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["connected", "email", "time_zone"],
+                                      "properties": {"connected": {"type": "boolean"},
+                                                     "email": {"type": "string"},
+                                                     "time_zone": {"type": "string"}}},
+                                     "The key works."),
+                        **COMMON,
+                    },
+                },
+                "post": {
+                    "operationId": "captureSsiPage",
+                    "summary": "Record today from LinkedIn's SSI page (the browser extension; any key)",
+                    "requestBody": {"required": True,
+                                    "content": {"application/json": {"schema": _ref("CaptureInput")}}},
+                    "responses": {
+                        "200": _json(_ref("Captured"), "Today was already recorded and is replaced."),
+                        "201": _json(_ref("Captured"), "Today is recorded."),
+                        "400": _error("BadRequest"),
+                        **COMMON,
+                    },
                 },
             },
             "/trends": {
@@ -208,7 +278,7 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                                       "properties": {"days": {"type": "array", "items": _ref("TrendDay")}}},
                                      "One row per day with a snapshot."),
                         "400": _error("BadRequest"),
-                        **COMMON,
+                        **FULL_ONLY,
                     },
                 },
             },
@@ -222,7 +292,7 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                             "items": {"type": "object", "required": ["slug", "name"], "properties": {
                                 "slug": {"type": "string"}, "name": {"type": "string"}}},
                         }}}, "Teams."),
-                        **COMMON,
+                        **FULL_ONLY,
                     },
                 },
             },
@@ -245,7 +315,7 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                         }}, "One row per calendar day."),
                         "400": _error("BadRequest"),
                         "404": _error("NotFound"),
-                        **COMMON,
+                        **FULL_ONLY,
                     },
                 },
             },
@@ -262,6 +332,8 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                 "Snapshot": SNAPSHOT,
                 "TrendDay": TREND_DAY,
                 "TeamDay": TEAM_DAY,
+                "CaptureInput": CAPTURE_INPUT,
+                "Captured": CAPTURED,
                 "Errors": ERRORS,
             },
             "responses": {
@@ -270,6 +342,7 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                     ("BadRequest", "A value breaks a rule; each error names its field."),
                     ("Unauthorized", "No key, or a key that is unknown or revoked."),
                     ("NotFound", "Nothing here that this key may see."),
+                    ("Forbidden", "A browser extension's key, which may only record through /capture."),
                     ("TooManyRequests", "Over this key's rate limit; see Retry-After."),
                 )
             },

@@ -8,5 +8,6 @@ urlpatterns = [
     path("openapi.json", views.openapi, name="api-openapi"),
     path("snapshots", views.snapshots, name="api-snapshots"),
     path("snapshots/<path:day>", views.snapshot, name="api-snapshot"),
+    path("capture", views.capture, name="api-capture"),
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -3,7 +3,8 @@
 Every view authenticates with a personal key (``Authorization: Bearer ssi_…``),
 counts against that key's rate limit, and reads through the permission-scoped
 getters in ``tracking.access``. Refusals are JSON too: ``{"errors": [{"field":
-…, "message": …}]}`` with 400, 401, 404, 405 or 429.
+…, "message": …}]}`` with 400, 401, 403 (a key whose scope does not reach
+the view), 404, 405 or 429.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tracking import rules
 from tracking.api import auth
+from tracking.api import capture as capturing
 from tracking.api.errors import NESTED_TOO_DEEPLY, error, errors_response
 from tracking.api.schema import openapi_schema
 from tracking.identity import canonical_email
@@ -39,8 +41,8 @@ class BadRequest(Exception):
         self.errors = errors
 
 
-def api_view(*methods: str):
-    """Key authentication, rate limit, allowed methods and JSON errors for one view.
+def api_view(*methods: str, scopes: tuple[str, ...] = (ApiToken.Scope.FULL,)):
+    """Key authentication, rate limit, the key's scope, allowed methods and JSON errors for one view.
 
     CSRF protection is off here only: these views ignore the session cookie and
     trust nothing but the key in the Authorization header, which a browser
@@ -61,6 +63,9 @@ def api_view(*methods: str):
                 return error(429, f"Too many requests: at most {rate.limit} per key every "
                                   f"{settings.API_RATE_WINDOW} seconds.",
                              Retry_After=str(rate.retry_after), **limits)
+            if token.scope not in scopes:
+                return error(403, "This key only records your own SSI from the browser extension: "
+                                  "use a full API key from Settings here.", **limits)
             if request.method not in methods:
                 return error(405, f"Use {' or '.join(methods)} here.", Allow=", ".join(methods), **limits)
             unknown = sorted(set(request.GET) - QUERY_PARAMETERS.get(view.__name__, set()))
@@ -212,6 +217,28 @@ def _person_to_write(token: ApiToken, email) -> User:
     if person is None:
         raise Http404
     return person
+
+
+# --- the browser extension ---------------------------------------------------
+
+@api_view("GET", "POST", scopes=tuple(ApiToken.Scope.values))
+def capture(request, token: ApiToken):
+    """The browser extension's one door. GET checks the connection (whose key
+    this is); POST records today from LinkedIn's SSI page as the extension saw it."""
+    if request.method == "GET":
+        return JsonResponse({"connected": True, "email": token.user.email, "time_zone": token.user.time_zone})
+    body = _json_body(request)
+    try:
+        captured = capturing.capture_day(token.user, body)
+    except capturing.Refused as refused:
+        raise BadRequest([rules.RuleError(refused.field, refused.message)]) from None
+    previous = captured.previous
+    recorded = {k: v for k, v in _snapshot_json(captured.snapshot, None).items() if k != "activity"}
+    return JsonResponse({
+        **recorded,
+        "message": captured.message,
+        "previous": {"date": previous.date.isoformat(), "ssi": json_number(previous.ssi)} if previous else None,
+    }, status=201 if captured.created else 200)
 
 
 # --- helpers ------------------------------------------------------------------
