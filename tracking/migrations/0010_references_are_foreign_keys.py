@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('tracking', '0006_ext_api_token_scope'),
+        ('tracking', '0009_api_token_scope'),
     ]
 
     operations = [

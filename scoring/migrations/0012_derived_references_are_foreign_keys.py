@@ -20,7 +20,7 @@ from django.db import migrations, models
 
 tracking_triggers = import_module("tracking.migrations.0005_references_checked_per_statement")
 derived_triggers = import_module("scoring.migrations.0008_derived_references_checked_per_statement")
-keys = import_module("tracking.migrations.0006_fk_references_are_foreign_keys")
+keys = import_module("tracking.migrations.0010_references_are_foreign_keys")
 
 # (table, column, parent table)
 FOREIGN_KEYS = [
@@ -69,8 +69,8 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('scoring', '0010_abuse_derived_dates_from_2014'),
-        ('tracking', '0006_fk_references_are_foreign_keys'),
+        ('scoring', '0011_derived_dates_from_2014'),
+        ('tracking', '0010_references_are_foreign_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
