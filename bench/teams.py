@@ -98,7 +98,7 @@ def main() -> None:
         team, manager = seed(args.members, args.days)
     client = Client()
     client.force_login(manager)
-    base = reverse("team", args=[team.slug])
+    base = reverse("scoring:team", args=[team.slug])
     cases = [
         ("30 days", "?range=30", None),
         ("90 days", "?range=90", None),

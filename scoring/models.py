@@ -1,15 +1,6 @@
 """What is derived: tables rebuilt from tracking's raw rows, never edited by hand.
 
 Dropping every row here and recomputing gives the same answer.
-
-The derived tables' references to people and teams (``DERIVED_REFERENCE``) are
-enforced by the database as foreign keys would be, but per statement rather
-than per row (migration 0008): a full recompute writes about two million rows,
-and a row-by-row foreign-key check on each cost about a quarter of its time.
-A statement that writes rows naming a person or team that does not exist
-fails with a foreign-key violation; the people and teams it names are locked
-against deletion until it commits, as a foreign key locks them; deleting a
-person or a team deletes their derived rows.
 """
 
 from django.conf import settings
@@ -18,10 +9,8 @@ from django.db.models import F, Q
 
 from tracking import rules
 
-# A derived row's person or team: checked by a statement-level trigger instead
-# of a row-by-row foreign key (see the module's docstring), so no constraint of
-# Django's own.
-DERIVED_REFERENCE = {"on_delete": models.CASCADE, "related_name": "+", "db_constraint": False}
+# A derived row's person or team: a row of the cache goes with what it was derived from.
+DERIVED_REFERENCE = {"on_delete": models.CASCADE, "related_name": "+"}
 
 
 def _pillar_range(field: str) -> Q:

@@ -79,7 +79,7 @@ def send_weekly_digests(now: dt.datetime | None = None) -> int:
         return send_once(
             person, NotificationLog.Kind.WEEKLY_DIGEST, _week_key(local.date()), "weekly_digest",
             "weekly_digest", f"Your SSI this week: {week.headline.ssi_whole}",
-            {"week": week, "lines": person_week_lines(week), "entry_url": absolute(reverse("entry"))},
+            {"week": week, "lines": person_week_lines(week), "entry_url": absolute(reverse("tracking:entry"))},
         )
 
     return _each(wanting("weekly_digest"), send)
@@ -153,7 +153,7 @@ def _team_week(week: digest.TeamWeek) -> dict:
         return {"name": row.name, "delta7_text": points(row.delta7)}
 
     return {
-        "team": week.team, "members": week.members, "url": absolute(reverse("team", args=[week.team.slug])),
+        "team": week.team, "members": week.members, "url": absolute(reverse("scoring:team", args=[week.team.slug])),
         "rising": [mover(r) for r in week.rising], "slipping": [mover(r) for r in week.slipping],
         "not_reporting": week.not_reporting,
     }
@@ -243,7 +243,7 @@ def send_daily_reminders(now: dt.datetime | None = None) -> int:
             return False
         return send_once(
             person, NotificationLog.Kind.DAILY_REMINDER, local.date().isoformat(), "daily_reminder",
-            "daily_reminder", "Log today's SSI", {"today": local.date(), "entry_url": absolute(reverse("entry"))},
+            "daily_reminder", "Log today's SSI", {"today": local.date(), "entry_url": absolute(reverse("tracking:entry"))},
         )
 
     return _each(people, send)

@@ -69,6 +69,16 @@ def days_for(person: User, start: dt.date | None) -> list[dict]:
     return list(rows.values(*FIELDS))
 
 
+def averages_for(person: User, start: dt.date | None) -> list[dict]:
+    """The industry's and network's average SSI as LinkedIn showed them with each
+    snapshot ({"date", "industry_avg", "network_avg"}), oldest first: context
+    for the person's own line, kept with the raw snapshot."""
+    rows = Snapshot.objects.filter(user=person).order_by("date")
+    if start is not None:
+        rows = rows.filter(date__gte=start)
+    return list(rows.values("date", "industry_avg", "network_avg"))
+
+
 def headline(person: User) -> Headline | None:
     latest = UserDay.objects.filter(user=person).order_by("-date").first()
     if latest is None:

@@ -44,12 +44,6 @@ def recompute_person(user_id: int, since: str | None = None, requests: list[int]
 
 
 @shared_task(**_RETRY)
-def recompute_people(user_ids: list[int], since: str | None = None) -> int:
-    """The same for a batch (an import): one task, each affected team recomputed once."""
-    return trends.recompute_with_teams(user_ids, _date(since))
-
-
-@shared_task(**_RETRY)
 def recompute_team(team_id: int, since: str | None = None, requests: list[int] | None = None) -> int:
     """Recompute one team's days, members' standing and pillar anomalies from ``since`` on."""
     return outbox.fulfil(requests, lambda: trends.recompute_team(team_id, _date(since)))

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from scoring.chart_tables import NO_TABLE
-from scoring.charts import PALETTE, SHORT_PILLAR, _layout, safe_text
+from scoring.charts import PALETTE, SHORT_PILLAR, _layout, _scaled_axis, data_range, safe_text
 from scoring.teams import BandPoint, Spread
 from tracking import rules
 
@@ -34,14 +34,16 @@ def _gap(previous, current, step: int) -> bool:
     return current - previous > step
 
 
-def gapped(points: Sequence[tuple], step: int) -> tuple[list, list]:
+def gapped(points: Sequence[tuple], step: int, tolerance: int | None = None) -> tuple[list, list]:
     """x and y for a line that breaks where a period has no value: a null point
-    goes one step after the last value before each gap (plotly.js draws a gap)."""
+    goes one step after the last value before each gap (plotly.js draws a gap).
+    With ``tolerance``, only a gap longer than that breaks the line: a person who
+    logs every other day still reads as a line, a silent fortnight as a gap."""
     xs: list = []
     ys: list = []
     previous = None
     for x, y in points:
-        if previous is not None and _gap(previous, x, step):
+        if previous is not None and _gap(previous, x, tolerance or step):
             after = previous + dt.timedelta(days=step) if isinstance(previous, dt.date) else previous + 1
             xs.append(_x(after))
             ys.append(None)
@@ -55,8 +57,14 @@ def _axis_title(metric: str) -> str:
     return "SSI" if metric == "ssi" else "points (of 25)"
 
 
-def _range(metric: str) -> list[int]:
-    return [0, 100] if metric == "ssi" else [0, 25]
+def _ceiling(metric: str) -> int:
+    return 100 if metric == "ssi" else 25
+
+
+def _axis(metric: str, traces: Sequence[dict], title: str | None = None) -> dict:
+    """A y axis scaled to what ``traces`` draw (changes of a few points show)."""
+    values = [v for t in traces for v in t.get("y", [])]
+    return _scaled_axis(title or _axis_title(metric), values, _ceiling(metric), 10 if metric == "ssi" else 4)
 
 
 def _tenth(value: float | None) -> float | None:
@@ -64,10 +72,17 @@ def _tenth(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _person_line(name: str, points: Sequence[tuple], step: int, color: str, width: float = 1.5) -> dict:
-    xs, ys = gapped(points, step)
+# A person's line bridges up to a week without a reading (the window in which a
+# member still counts as reporting); a longer silence breaks it.
+PERSON_TOLERANCE_DAYS = 7
+
+
+def _person_line(name: str, points: Sequence[tuple], step: int, color: str, width: float = 1.5,
+                 hover: str = "%{x|%d %b %Y}: %{y:.1f}", tolerance: int | None = PERSON_TOLERANCE_DAYS) -> dict:
+    xs, ys = gapped(points, step, tolerance)
     # The name shows in the hover label's side box (plotly's default for an
-    # empty <extra>), escaped once here rather than repeated per point.
+    # empty <extra>), escaped once here rather than repeated per point; the
+    # template itself carries no user text.
     return {
         "type": "scatter",
         "mode": "lines",
@@ -76,22 +91,24 @@ def _person_line(name: str, points: Sequence[tuple], step: int, color: str, widt
         "name": safe_text(name),
         "connectgaps": False,
         "line": {"color": color, "width": width},
-        "hovertemplate": "%{y:.1f}",
+        "hovertemplate": hover,
     }
 
 
 def _band_traces(xs, p25, p75, median, band_name: str, median_name: str) -> list[dict]:
-    """A median line over a shaded p25–p75 band (the band fills up to p75 from p25)."""
+    """A median line over a shaded p25–p75 band (the band fills up to p75 from p25).
+    The band's edges take no hover of their own, so a member's line under the
+    pointer is what it names; the median's label carries the band."""
     return [
         {"type": "scatter", "mode": "lines", "x": xs, "y": p25, "name": "25th percentile",
-         "line": {"width": 0}, "connectgaps": False, "showlegend": False,
-         "hovertemplate": "p25 %{y:.1f}<extra></extra>"},
+         "line": {"width": 0}, "connectgaps": False, "showlegend": False, "hoverinfo": "skip"},
         {"type": "scatter", "mode": "lines", "x": xs, "y": p75, "name": band_name,
-         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND_FILL, "connectgaps": False,
-         "hovertemplate": "p75 %{y:.1f}<extra></extra>"},
+         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND_FILL, "connectgaps": False, "hoverinfo": "skip"},
         {"type": "scatter", "mode": "lines", "x": xs, "y": median, "name": median_name,
          "line": {"color": TEAM_COLOUR, "width": 3}, "connectgaps": False,
-         "hovertemplate": "median %{y:.1f}<extra></extra>"},
+         "customdata": [[lo, hi] for lo, hi in zip(p25, p75, strict=True)],
+         "hovertemplate": "median %{y:.1f} · middle half %{customdata[0]:.1f}–%{customdata[1]:.1f}"
+                          "<extra>" + median_name + "</extra>"},
     ]
 
 
@@ -111,13 +128,7 @@ def team_band_figure(
     _, p75 = gapped([(p.date, p.p75) for p in band], step)
     _, median = gapped([(p.date, p.median) for p in band], step)
     data += _band_traces(xs, p25, p75, median, "Middle half of the team (p25–p75)", "Team median")
-    return {
-        "data": data,
-        "layout": _layout(
-            hovermode="closest",
-            yaxis={"title": {"text": _axis_title(metric)}, "range": _range(metric)},
-        ),
-    }
+    return {"data": data, "layout": _layout(hovermode="closest", yaxis=_axis(metric, data))}
 
 
 def aligned_figure(
@@ -128,7 +139,10 @@ def aligned_figure(
 ) -> dict:
     """Members' lines by time since each one's first logged day, with the median
     and p25–p75 of those who had reached that point."""
-    data = [_person_line(name, points, 1, MEMBER_LINE, width=1) | {"showlegend": False} | NO_TABLE for name, points in members]
+    unit = "week" if weekly else "day"
+    data = [_person_line(name, points, 1, MEMBER_LINE, width=1, hover=unit + " %{x}: %{y:.1f}",
+                         tolerance=1 if weekly else PERSON_TOLERANCE_DAYS)
+            | {"showlegend": False} | NO_TABLE for name, points in members]
     steps, p25 = gapped([(s, lo) for s, _, lo, _, _ in band], 1)
     _, p75 = gapped([(s, hi) for s, _, _, hi, _ in band], 1)
     _, median = gapped([(s, m) for s, m, _, _, _ in band], 1)
@@ -140,7 +154,7 @@ def aligned_figure(
             xaxis={"type": "linear", "title": {"text": "weeks since first logged day" if weekly else "days since first logged day"}},
             # Below the axis title, not on top of it.
             legend={"orientation": "h", "y": -0.32},
-            yaxis={"title": {"text": _axis_title(metric)}, "range": _range(metric)},
+            yaxis=_axis(metric, data),
         ),
     }
 
@@ -168,13 +182,14 @@ def _box(name: str, s: Spread, color: str, offsetgroup: str | None = None) -> di
 
 def pillar_boxes_figure(spreads: Mapping[str, Spread | None]) -> dict:
     """Each pillar's spread across the team's reporting members."""
-    data = [_box(SHORT_PILLAR[p], spreads[p], PALETTE[p]) for p in rules.PILLARS if spreads.get(p)]
+    shown = [p for p in rules.PILLARS if spreads.get(p)]
+    data = [_box(SHORT_PILLAR[p], spreads[p], PALETTE[p]) for p in shown]
     return {
         "data": data,
         "layout": _layout(
             showlegend=False, hovermode="closest",
             xaxis={"type": "category"},
-            yaxis={"title": {"text": "points (of 25)"}, "range": [0, 25]},
+            yaxis=_axis("brand", [{"y": [v for p in shown for v in (spreads[p].low, spreads[p].high)]}]),
         ),
     }
 
@@ -191,8 +206,12 @@ def unique_labels(names: Sequence[str]) -> list[str]:
 
 
 def heatmap_figure(weeks: Sequence[dt.date], names: Sequence[str], z: Sequence[Sequence[float | None]], metric: str) -> dict:
-    """Members (rows) × weeks (columns), coloured by the week's mean."""
+    """Members (rows) × weeks (columns), coloured by the week's mean on a scale
+    that runs from the lowest cell to the highest: the colours show who and
+    which weeks differ, not where everyone sits on 0–100."""
     labels = unique_labels(names)
+    cells = [_tenth(v) for row in z for v in row]
+    zmin, zmax = data_range(cells, _ceiling(metric), 4 if metric == "ssi" else 2)
     return {
         "data": [{
             "type": "heatmap",
@@ -200,8 +219,8 @@ def heatmap_figure(weeks: Sequence[dt.date], names: Sequence[str], z: Sequence[S
             "y": labels,
             "z": [[_tenth(v) for v in row] for row in z],
             "colorscale": "Viridis",
-            "zmin": 0,
-            "zmax": 100 if metric == "ssi" else 25,
+            "zmin": zmin,
+            "zmax": zmax,
             "hoverongaps": False,
             "hovertemplate": "%{y}<br>week of %{x}: %{z:.1f}<extra></extra>",
             "colorbar": {"title": {"text": "SSI" if metric == "ssi" else "points"}},
@@ -210,7 +229,7 @@ def heatmap_figure(weeks: Sequence[dt.date], names: Sequence[str], z: Sequence[S
             hovermode="closest",
             height=max(240, 22 * len(labels) + 80),
             yaxis={"type": "category", "autorange": "reversed", "gridcolor": "rgba(0,0,0,0)"},
-            margin={"l": 140, "r": 16, "t": 8, "b": 40},
+            margin={"l": 8, "r": 8, "t": 8, "b": 40},
         ),
     }
 
@@ -244,13 +263,14 @@ def compare_figures(people: Sequence[tuple[str, Mapping[str, Sequence[tuple]]]],
     figures = {}
     for metric in ("ssi", *rules.PILLARS):
         data = [
-            _person_line(name, series.get(metric, []), step, PEOPLE_COLOURS[i % len(PEOPLE_COLOURS)], width=2)
+            _person_line(name, series.get(metric, []), step, PEOPLE_COLOURS[i % len(PEOPLE_COLOURS)], width=2,
+                         hover="%{y:.1f}")
             for i, (name, series) in enumerate(people)
         ]
         figures[metric] = {
             "data": data,
-            "layout": _layout(hovermode="closest",
-                              yaxis={"title": {"text": _axis_title(metric)}, "range": _range(metric)}),
+            # Everyone's value on the day under the pointer, under that date.
+            "layout": _layout(hovermode="x unified", xaxis={"hoverformat": "%d %b %Y"}, yaxis=_axis(metric, data)),
         }
     return figures
 
@@ -262,7 +282,8 @@ def organisation_figure(teams: Sequence[tuple[str, Sequence[tuple]]], weekly: bo
         _person_line(name, points, step, PEOPLE_COLOURS[i % len(PEOPLE_COLOURS)], width=2)
         for i, (name, points) in enumerate(teams)
     ]
-    return {"data": data, "layout": _layout(hovermode="closest", yaxis={"title": {"text": "median SSI"}, "range": [0, 100]})}
+    return {"data": data, "layout": _layout(hovermode="x unified", xaxis={"hoverformat": "%d %b %Y"},
+                                            yaxis=_axis("ssi", data, "median SSI"))}
 
 
 def organisation_boxes_figure(teams: Sequence[tuple[str, Spread]]) -> dict:
@@ -274,7 +295,7 @@ def organisation_boxes_figure(teams: Sequence[tuple[str, Spread]]) -> dict:
     return {
         "data": data,
         "layout": _layout(showlegend=False, hovermode="closest", xaxis={"type": "category"},
-                          yaxis={"title": {"text": "SSI"}, "range": [0, 100]}),
+                          yaxis=_axis("ssi", [{"y": [s.low for _, s in teams] + [s.high for _, s in teams]}])),
     }
 
 

@@ -53,7 +53,8 @@ def _dashboard_data(person, key: str, today: dt.date, stamp: str) -> dict:
     if rows:
         target = goal.target_ssi if goal else None
         data["figures"] = {
-            "ssi": charts.with_marks(charts.ssi_figure(rows), notes, target),
+            "ssi": charts.with_marks(
+                charts.ssi_figure(rows, summary.averages_for(person, summary.range_start(key, today))), notes, target),
             "pillars": charts.with_marks(charts.pillars_figure(rows), notes),
             "pillar_bars": charts.pillar_bars_figure(latest if latest["brand"] is not None else None),
             "ranks": charts.with_marks(charts.ranks_figure(rows), notes),
@@ -90,7 +91,7 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
 
 
 def _back(request, person):
-    return redirect("dashboard") if person.pk == request.user.pk else redirect("person-dashboard", person.pk)
+    return redirect("scoring:dashboard") if person.pk == request.user.pk else redirect("scoring:person-dashboard", person.pk)
 
 
 @login_required

@@ -212,7 +212,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Auth ------------------------------------------------------------------
 AUTH_USER_MODEL = "tracking.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "scoring:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -272,12 +272,9 @@ CACHES = {
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    # plotly.min.js straight from the plotly wheel: no CDN, no copy in the repo.
-    "scoring.finders.PlotlyFinder",
-]
+# Without DEBUG, collectstatic writes content-hashed names and gzipped copies;
+# whitenoise serves those compressed, with a far-future "immutable" cache
+# header (WHITENOISE_MAX_AGE, 60 s by default, applies only to unhashed names).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

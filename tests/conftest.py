@@ -143,6 +143,10 @@ def celery_worker(_worker_thread):
         time.sleep(0.05)
 
 
+# The application_name of a worker process's database sessions.
+WORKER_APP_NAME = "ssi-test-worker-process"
+
+
 class WorkerProcess:
     """``celery -A ssi_dashboard worker`` as its own process group, on the test
     database and the test run's broker keys, for tests that kill it with SIGKILL.
@@ -172,7 +176,7 @@ class WorkerProcess:
         self.started += 1
         self.log_path = Path(self.log_dir) / f"worker-{self.started}.log"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ssi_dashboard.test_settings", "DATABASE_URL": url,
-               "PYTHONUNBUFFERED": "1", **self.env}
+               "PYTHONUNBUFFERED": "1", "PGAPPNAME": WORKER_APP_NAME, **self.env}
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "ssi_dashboard", "worker", "--pool=prefork",
@@ -218,12 +222,30 @@ def worker_process(tmp_path, django_db_blocker):
     yield start
     for worker in started:
         worker.kill()
+    _end_sessions_of_killed_workers()
     app.conf.task_always_eager = True
     prefix = app.conf.broker_transport_options.get("global_keyprefix", "")
     with app.connection_for_write() as connection:
         client = connection.default_channel.client
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
+
+
+def _end_sessions_of_killed_workers() -> None:
+    """A killed worker's session can go on with its statement for a while, holding
+    locks; end it, so the test database can be emptied for the next test."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                       [WORKER_APP_NAME])
+
+    def gone() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [WORKER_APP_NAME])
+            return cursor.fetchone()[0] == 0
+
+    assert wait_for(gone, timeout=10)
 
 
 def advisory_waiters() -> int:

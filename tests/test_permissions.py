@@ -75,7 +75,7 @@ TEAM_PAGE = {
 def test_the_team_page_and_its_chart_fragment(as_role, role, htmx):
     client = as_role(role)
     headers = {"HX-Request": "true"} if htmx else {}
-    response = client.get(reverse("team", args=["east"]), {"range": "30"}, headers=headers)
+    response = client.get(reverse("scoring:team", args=["east"]), {"range": "30"}, headers=headers)
     if role == "anonymous":
         return assert_login_required(response)
     if role not in TEAM_PAGE:
@@ -96,7 +96,7 @@ def test_the_team_page_and_its_chart_fragment(as_role, role, htmx):
 def test_members_do_not_see_the_leaderboard_when_the_team_hides_it(as_role, east, role):
     east.leaderboard_visible = False
     east.save()
-    body = as_role(role).get(reverse("team", args=["east"])).content.decode()
+    body = as_role(role).get(reverse("scoring:team", args=["east"])).content.decode()
     assert "Theo Third" not in body and "Fran Fourth" not in body
     assert 'id="team-band-data"' in body
 
@@ -104,7 +104,7 @@ def test_members_do_not_see_the_leaderboard_when_the_team_hides_it(as_role, east
 @pytest.mark.parametrize("role", ROLES)
 def test_team_settings(as_role, role, east):
     client = as_role(role)
-    url = reverse("team-settings", args=["east"])
+    url = reverse("tracking:team-settings", args=["east"])
     response = client.post(url, {})  # would switch the leaderboard off
     east.refresh_from_db()
     if role in ("manager", "admin"):
@@ -118,9 +118,9 @@ def test_team_settings(as_role, role, east):
 
 
 ADMIN_ONLY = [
-    ("manage-teams", []),
-    ("team-members", ["east"]),
-    ("organisation", []),
+    ("tracking:manage-teams", []),
+    ("tracking:team-members", ["east"]),
+    ("scoring:organisation", []),
 ]
 
 
@@ -139,7 +139,7 @@ def test_admin_only_pages(as_role, role, name, args):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_compare_two_east_members(as_role, world, role):
-    response = as_role(role).get(reverse("compare"), {"people": [world["sales"].pk, world["peer"].pk]})
+    response = as_role(role).get(reverse("scoring:compare"), {"people": [world["sales"].pk, world["peer"].pk]})
     if role in ("manager", "admin"):
         body = response.content.decode()
         assert response.status_code == 200
@@ -153,7 +153,7 @@ def test_compare_two_east_members(as_role, world, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_a_members_drill_down(as_role, world, role):
-    response = as_role(role).get(reverse("person-dashboard", args=[world["peer"].pk]))
+    response = as_role(role).get(reverse("scoring:person-dashboard", args=[world["peer"].pk]))
     body = response.content.decode()
     if role in ("manager", "admin"):
         assert response.status_code == 200 and "Pat Peer" in body and "read-only view" in body
@@ -167,13 +167,13 @@ def test_a_members_drill_down(as_role, world, role):
 
 @pytest.mark.parametrize("forged", ["nowhere", "west"])
 def test_a_forged_team_slug_is_a_404(as_role, forged):
-    assert_nothing_leaks(as_role("manager").get(reverse("team", args=[forged])))
+    assert_nothing_leaks(as_role("manager").get(reverse("scoring:team", args=[forged])))
 
 
 @pytest.mark.parametrize("people", [["999999"], ["abc", "1"], []])
 def test_forged_people_ids_in_compare_are_a_404_or_nothing(as_role, world, people):
     ids = [world["sales"].pk, *people]
-    response = as_role("manager").get(reverse("compare"), {"people": ids})
+    response = as_role("manager").get(reverse("scoring:compare"), {"people": ids})
     if people:
         assert_nothing_leaks(response)
     else:
@@ -185,9 +185,9 @@ def test_a_manager_cannot_manage_members_by_posting_to_admin_urls(as_role, world
 
     membership = Membership.objects.get(user=world["peer"], team=east)
     client = as_role("manager")
-    assert client.post(reverse("team-member-remove", args=["east", membership.pk])).status_code == 404
-    assert client.post(reverse("team-member-role", args=["east", membership.pk]), {"role": "manager"}).status_code == 404
-    response = client.post(reverse("team-members", args=["east"]), {"email": "new@example.com", "role": "member"})
+    assert client.post(reverse("tracking:team-member-remove", args=["east", membership.pk])).status_code == 404
+    assert client.post(reverse("tracking:team-member-role", args=["east", membership.pk]), {"role": "manager"}).status_code == 404
+    response = client.post(reverse("tracking:team-members", args=["east"]), {"email": "new@example.com", "role": "member"})
     assert response.status_code == 404
     membership.refresh_from_db()
     assert membership.role == "member"

@@ -44,7 +44,7 @@ def test_a_500_mb_linkedin_file_is_refused_on_the_entry_page_before_it_is_read(c
     client.force_login(sales)
     body = CountingBody()
     response = client.post(
-        reverse("entry"), data=b"--x--", content_type="multipart/form-data; boundary=x",
+        reverse("tracking:entry"), data=b"--x--", content_type="multipart/form-data; boundary=x",
         CONTENT_LENGTH=str(500 * MB), **{"wsgi.input": body},
     )
     assert response.status_code == 413
@@ -61,11 +61,11 @@ def test_a_real_file_over_the_limit_is_refused_and_one_just_over_gets_the_plain_
 
     client.force_login(sales)
     big = SimpleUploadedFile("ssi.json", b"{" + b" " * (2 * MB) + b"}", content_type="application/json")
-    assert client.post(reverse("entry"), {"paste_file": "1", "linkedin_file": big}).status_code == 413
+    assert client.post(reverse("tracking:entry"), {"paste_file": "1", "linkedin_file": big}).status_code == 413
     # Within the allowance for the form around the file, so the page itself says it.
     settings.SSI_LINKEDIN_FILE_MAX_BYTES = 1000
     small = SimpleUploadedFile("ssi.json", b"{" + b" " * 2000 + b"}", content_type="application/json")
-    response = client.post(reverse("entry"), {"paste_file": "1", "linkedin_file": small})
+    response = client.post(reverse("tracking:entry"), {"paste_file": "1", "linkedin_file": small})
     assert response.status_code == 200
     assert "The file is larger than 0.000953674 MB" in response.content.decode()
     assert not Snapshot.objects.exists()
@@ -75,7 +75,7 @@ def test_a_real_file_over_the_limit_is_refused_and_one_just_over_gets_the_plain_
 def test_an_import_announcing_500_mb_is_refused_before_its_body_is_read(admin_client, temp_uploads):
     body = CountingBody()
     response = admin_client.post(
-        reverse("import-upload"), data=b"--x--", content_type="multipart/form-data; boundary=x",
+        reverse("tracking:import-upload"), data=b"--x--", content_type="multipart/form-data; boundary=x",
         CONTENT_LENGTH=str(500 * MB), **{"wsgi.input": body},
     )
     assert response.status_code == 413
@@ -89,7 +89,7 @@ def test_an_import_announcing_500_mb_is_refused_before_its_body_is_read(admin_cl
 def test_any_other_page_refuses_a_huge_form_before_reading_it(client, sales):
     client.force_login(sales)
     body = CountingBody()
-    response = client.post(reverse("settings"), data=b"a=1", content_type="application/x-www-form-urlencoded",
+    response = client.post(reverse("tracking:settings"), data=b"a=1", content_type="application/x-www-form-urlencoded",
                            CONTENT_LENGTH=str(500 * MB), **{"wsgi.input": body})
     assert response.status_code == 413
     assert "What was sent is larger than 2 MB, the most this server accepts." in response.content.decode()
@@ -100,7 +100,7 @@ def test_any_other_page_refuses_a_huge_form_before_reading_it(client, sales):
 def test_a_form_just_over_what_django_reads_is_a_413_page(client, sales):
     client.force_login(sales)
     client.raise_request_exception = False
-    response = client.post(reverse("entry"), data=b"linkedin_text=" + b"x" * (2 * MB + 100),
+    response = client.post(reverse("tracking:entry"), data=b"linkedin_text=" + b"x" * (2 * MB + 100),
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
     assert "What was sent is larger than 2 MB, the most this server accepts." in response.content.decode()
@@ -110,7 +110,7 @@ def test_a_form_just_over_what_django_reads_is_a_413_page(client, sales):
 def test_a_body_without_a_length_is_never_read(client, sales):
     client.force_login(sales)
     body = CountingBody()
-    request = client.post(reverse("entry"), data=b"--x--", content_type="multipart/form-data; boundary=x",
+    request = client.post(reverse("tracking:entry"), data=b"--x--", content_type="multipart/form-data; boundary=x",
                           **{"wsgi.input": body, "CONTENT_LENGTH": ""})
     assert request.status_code in (200, 400)
     assert body.read_bytes == 0

@@ -39,7 +39,7 @@ def test_a_correct_password_still_logs_in_before_the_limit(client, sales):
 def test_state_changes_need_a_csrf_token(sales):
     client = Client(enforce_csrf_checks=True)
     client.force_login(sales)
-    response = client.post(reverse("entry"), {"date": "2026-01-01", "ssi": "50"})
+    response = client.post(reverse("tracking:entry"), {"date": "2026-01-01", "ssi": "50"})
     assert response.status_code == 403
     assert not sales.snapshots.exists()
 
@@ -60,7 +60,7 @@ def test_pages_send_a_strict_content_security_policy_and_no_inline_script(client
 
     trends.recompute(sales.pk)
     client.force_login(sales)
-    for url in [reverse("dashboard"), reverse("entry"), reverse("password_change"), reverse("login")]:
+    for url in [reverse("scoring:dashboard"), reverse("tracking:entry"), reverse("password_change"), reverse("login")]:
         response = client.get(url)
         csp = response["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-eval" not in csp.split("script-src")[1].split(";")[0]

@@ -99,10 +99,10 @@ def send_once(user: User, log_kind: str, key: str, preference: str, template: st
 
 def build(user: User, preference: str, template: str, subject: str, context: dict) -> EmailMultiAlternatives:
     """An email with text and HTML parts and a one-click unsubscribe (RFC 8058)."""
-    unsubscribe = absolute(reverse("unsubscribe", args=[unsubscribe_token(user, preference)]))
+    unsubscribe = absolute(reverse("tracking:unsubscribe", args=[unsubscribe_token(user, preference)]))
     context = {
         **context, "person": user, "unsubscribe_url": unsubscribe, "what": KINDS[preference],
-        "settings_url": absolute(reverse("settings")), "site_url": absolute("/"),
+        "settings_url": absolute(reverse("tracking:settings")), "site_url": absolute("/"),
     }
     message = EmailMultiAlternatives(
         subject=subject,

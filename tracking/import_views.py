@@ -11,7 +11,6 @@ before its body is read.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
@@ -23,62 +22,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tracking.access import get_managed_team_for_viewer, get_person_for_viewer, require_admin
+from tracking.forms import OptionsForm, UploadForm
 from tracking.importing import export, jobs, lease, parser, writer
 from tracking.models import ImportJob, Membership
 
 # Room for the multipart envelope and the form's other fields around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 HISTORY_PAGE = 50
-
-
-class UploadForm(forms.Form):
-    as_of = forms.DateField(
-        label="Snapshot date (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="For a Sales Navigator usage report without a date column; by default its period's end.",
-    )
-    file = forms.FileField(
-        label="CSV file, or LinkedIn's SSI JSON",
-        help_text="Per-day files (one row per person per day) and Sales Navigator usage reports; "
-                  "UTF-8, UTF-16 or Windows-1252; comma, semicolon or tab separated.",
-    )
-
-    def __init__(self, *args, today, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-
-    def clean_as_of(self):
-        as_of = self.cleaned_data["as_of"]
-        if as_of and as_of > self.today:
-            raise forms.ValidationError("The snapshot date cannot be in the future.")
-        return as_of
-
-
-class OptionsForm(UploadForm):
-    """The choices made on the preview page before the import runs."""
-
-    create_users = forms.BooleanField(
-        label="Create people the file names who are not here yet", required=False,
-        help_text="They get no password; they set one with “Forgot password”.",
-    )
-    skip_invalid = forms.BooleanField(
-        label="Import the valid rows and skip the rejected ones", required=False,
-        help_text="Otherwise one rejected row means nothing is written.",
-    )
-
-    def __init__(self, *args, own: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["file"]
-        if own:
-            # A person importing their own history creates no one.
-            del self.fields["create_users"]
-        self.fields["as_of"].help_text = "The date of the usage report's scores when its rows carry none."
-
-    def options(self, job: ImportJob) -> dict:
-        data = self.cleaned_data
-        return {
-            **(job.options or {}), "as_of": data["as_of"].isoformat() if data["as_of"] else None,
-            "create_users": data.get("create_users", False), "skip_invalid": data["skip_invalid"],
-        }
 
 
 class _CountingUploadHandler(TemporaryFileUploadHandler):
@@ -111,10 +61,10 @@ def format_name(key: str) -> str:
     return FORMAT_NAMES.get(key, "–")
 
 
-ADMIN_URLS = {"index": "imports", "upload": "import-upload", "job": "import-job", "status": "import-status",
-              "undo": "import-undo"}
-OWN_URLS = {"index": "my-imports", "upload": "my-import-upload", "job": "my-import-job",
-            "status": "my-import-status", "undo": "my-import-undo"}
+ADMIN_URLS = {"index": "tracking:imports", "upload": "tracking:import-upload", "job": "tracking:import-job", "status": "tracking:import-status",
+              "undo": "tracking:import-undo"}
+OWN_URLS = {"index": "tracking:my-imports", "upload": "tracking:my-import-upload", "job": "tracking:my-import-job",
+            "status": "tracking:my-import-status", "undo": "tracking:my-import-undo"}
 
 
 class _Scope:

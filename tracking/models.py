@@ -158,24 +158,11 @@ class Source(models.TextChoices):
     IMPORT = "import", "Import"
 
 
-# Snapshots and activity refer to their person and import job as foreign keys
-# do, but PostgreSQL checks the references once per statement rather than once
-# per row (migration 0005): an import of a million rows spent more time in the
-# row-by-row checks at commit than in everything else. A statement writing a
-# row that names a person or job that does not exist fails with a foreign-key
-# violation; the people and jobs it names are locked against deletion until it
-# commits, as a foreign key locks them; deleting a person or a job still
-# referred to fails. Django's own on_delete runs first, as before.
-CHECKED_PER_STATEMENT = {"db_constraint": False}
-
-
 class Provenance(models.Model):
     """Where a stored value came from: a form, the API, or a line of an import."""
 
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
-    import_job = models.ForeignKey(
-        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **CHECKED_PER_STATEMENT
-    )
+    import_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     import_line = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -193,8 +180,7 @@ class Snapshot(Provenance):
 
     # No index of its own: UNIQUE(user, date) leads with the person and serves every look-up by person.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshots", db_index=False,
-        **CHECKED_PER_STATEMENT,
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshots", db_index=False
     )
     date = models.DateField()
     ssi = models.DecimalField("SSI", max_digits=6, decimal_places=3)
@@ -255,8 +241,7 @@ class Activity(Provenance):
 
     # No index of its own: UNIQUE(user, period_start, period_end) leads with the person.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities", db_index=False,
-        **CHECKED_PER_STATEMENT,
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activities", db_index=False
     )
     period_start = models.DateField()
     period_end = models.DateField()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,33 +19,14 @@ from django.views.decorators.http import require_POST
 from tracking import emails
 from tracking.access import managed_team_ids
 from tracking.api import auth
-from tracking.models import ApiToken, NotificationPreference, User
+from tracking.forms import PreferenceForm, TimeZoneForm, TokenForm
+from tracking.models import ApiToken
 
 NEW_KEY_SESSION = "settings.new_api_key"
 NEW_EXTENSION_KEY_SESSION = "settings.new_extension_key"
 EXTENSION_DIR = settings.BASE_DIR / "extension"
 # The folder the download unpacks to, which the browser loads ("Load unpacked").
 EXTENSION_FOLDER = "ssi-dashboard-extension"
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=80, label="Name", help_text="What will use it, e.g. “daily push from my laptop”.")
-    can_write_for_anyone = forms.BooleanField(
-        required=False, label="May record days for anyone (admins only: for an integration)"
-    )
-
-
-class PreferenceForm(forms.ModelForm):
-    class Meta:
-        model = NotificationPreference
-        fields = ["weekly_digest", "team_digest", "alerts", "daily_reminder", "reminder_time"]
-        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
-
-
-class TimeZoneForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["time_zone"]
 
 
 @login_required
@@ -71,11 +51,11 @@ def settings_page(request):
             )
             # Shown once, on the page this redirects to, then forgotten.
             request.session[NEW_KEY_SESSION] = key
-            return redirect("settings")
+            return redirect("tracking:settings")
     elif request.method == "POST" and request.POST.get("action") == "create_extension_key":
         _, key = auth.create_token(user, "Browser extension", scope=ApiToken.Scope.CAPTURE)
         request.session[NEW_EXTENSION_KEY_SESSION] = key
-        return redirect(f"{reverse('settings')}#extension")
+        return redirect(f"{reverse('tracking:settings')}#extension")
     elif request.method == "POST" and request.POST.get("action") == "notifications":
         preference_form = PreferenceForm(request.POST, instance=emails.preferences(user), prefix="notify")
         if not user.is_staff and not managed_team_ids(user).exists():
@@ -85,7 +65,7 @@ def settings_page(request):
             preference_form.save()
             zone_form.save()
             messages.success(request, "Your email choices are saved.")
-            return redirect("settings")
+            return redirect("tracking:settings")
     return render(request, "settings/settings.html", {
         "tokens": ApiToken.objects.filter(user=user),
         "new_key": request.session.pop(NEW_KEY_SESSION, None),
@@ -126,7 +106,7 @@ def revoke_token(request, token_id: int):
     if not revoked and not ApiToken.objects.filter(pk=token_id, user=request.user).exists():
         raise Http404("No such key.")
     messages.success(request, "The key is revoked: requests with it are refused from now on.")
-    return redirect("settings")
+    return redirect("tracking:settings")
 
 
 @csrf_exempt

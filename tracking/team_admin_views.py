@@ -9,7 +9,6 @@ password hash) or after ``PASSWORD_RESET_TIMEOUT``.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -20,47 +19,8 @@ from django.views.decorators.http import require_POST
 
 from tracking import mail
 from tracking.access import get_managed_team_for_viewer, require_admin
-from tracking.identity import canonical_email
+from tracking.forms import AddPersonForm, RoleForm, TeamForm, TeamSettingsForm
 from tracking.models import Invitation, Membership, Team, User
-
-
-class TeamForm(forms.ModelForm):
-    class Meta:
-        model = Team
-        fields = ["name", "leaderboard_visible"]
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not slugify(name):
-            raise forms.ValidationError("Use at least one letter or digit in the name.")
-        return name
-
-
-class TeamSettingsForm(forms.ModelForm):
-    class Meta:
-        model = Team
-        fields = ["leaderboard_visible"]
-
-
-class AddPersonForm(forms.Form):
-    email = forms.EmailField(label="Email address")
-    name = forms.CharField(max_length=150, required=False, help_text="Only used when inviting someone new.")
-    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
-
-    def __init__(self, *args, team: Team, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.team = team
-
-    def clean_email(self):
-        email = canonical_email(self.cleaned_data["email"])
-        if Membership.objects.filter(team=self.team, user__email=email).exists():
-            raise forms.ValidationError(f"{email} is already in {self.team.name}.")
-        return email
-
-
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Membership.Role.choices)
-
 
 # Paths under /teams/ that a team's slug must not shadow.
 RESERVED_SLUGS = {"manage"}
@@ -83,7 +43,7 @@ def manage_teams(request):
         team.slug = _unique_slug(team.name)
         team.save()
         messages.success(request, f"Team “{team.name}” created. Add its people below.")
-        return redirect("team-members", slug=team.slug)
+        return redirect("tracking:team-members", slug=team.slug)
     all_teams = Team.objects.annotate(
         member_count=Count("memberships", filter=Q(memberships__role=Membership.Role.MEMBER)),
         manager_count=Count("memberships", filter=Q(memberships__role=Membership.Role.MANAGER)),
@@ -113,7 +73,7 @@ def team_members(request, slug: str):
                                       "we are emailing them. This page says if the email could not be sent.")
         else:
             messages.success(request, f"Added {person} to {team.name}.")
-        return redirect("team-members", slug=team.slug)
+        return redirect("tracking:team-members", slug=team.slug)
     memberships = list(team.memberships.select_related("user").order_by("role", "user__name", "user__email"))
     invitations = {i.user_id: i for i in Invitation.objects.filter(team=team)}
     for membership in memberships:
@@ -134,7 +94,7 @@ def set_role(request, slug: str, membership_id: int):
         membership.role = form.cleaned_data["role"]
         membership.save(update_fields=["role"])
         messages.success(request, f"{membership.user} is now a {membership.get_role_display().lower()} of {membership.team}.")
-    return redirect("team-members", slug=slug)
+    return redirect("tracking:team-members", slug=slug)
 
 
 @login_required
@@ -144,13 +104,13 @@ def resend_invitation(request, slug: str, membership_id: int):
     membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team__slug=slug)
     if membership.user.has_usable_password():
         messages.info(request, f"{membership.user} has already set a password: there is nothing to resend.")
-        return redirect("team-members", slug=slug)
+        return redirect("tracking:team-members", slug=slug)
     invitation, _ = Invitation.objects.get_or_create(
         user=membership.user, team=membership.team, defaults={"invited_by": request.user}
     )
     mail.resend(invitation)
     messages.success(request, f"Sending the invitation to {membership.user.email} again.")
-    return redirect("team-members", slug=slug)
+    return redirect("tracking:team-members", slug=slug)
 
 
 @login_required
@@ -160,7 +120,7 @@ def remove_member(request, slug: str, membership_id: int):
     membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team__slug=slug)
     membership.delete()
     messages.success(request, f"Removed {membership.user} from {membership.team}. Their own history stays.")
-    return redirect("team-members", slug=slug)
+    return redirect("tracking:team-members", slug=slug)
 
 
 @login_required
@@ -171,5 +131,5 @@ def team_settings(request, slug: str):
         form.save(commit=False).save(update_fields=["leaderboard_visible"])
         shown = "see" if team.leaderboard_visible else "no longer see"
         messages.success(request, f"Members of {team.name} {shown} the leaderboard.")
-        return redirect("team", slug=team.slug)
+        return redirect("scoring:team", slug=team.slug)
     return render(request, "teams/settings.html", {"team": team, "form": form})

@@ -46,7 +46,7 @@ def entry(request):
             _, created = record_day(user, data["date"], data["scores"], data["counts"])
             verb = "saved" if created else "updated"
             messages.success(request, f"Your SSI for {data['date']:%-d %B %Y} is {verb}. Charts update in a moment.")
-            return redirect("dashboard")
+            return redirect("scoring:dashboard")
     else:
         form = EntryForm(initial=EntryForm.initial_for(user, day), user=user, last=last)
     return render(request, "tracking/entry.html", {

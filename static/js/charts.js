@@ -2,7 +2,8 @@
    Runs on load and after htmx swaps new content in. */
 (function () {
   "use strict";
-  var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  // No toolbar: on a phone it sits over the plot and covers the line it should show.
+  var CONFIG = { responsive: true, displayModeBar: false, displaylogo: false };
 
   function dark() {
     return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;

@@ -36,9 +36,9 @@ def broker_unreachable(settings):
 def test_a_save_with_the_broker_down_answers_in_under_a_second_and_its_recompute_waits(
         client, sales, broker_unreachable):
     client.force_login(sales)
-    client.get(reverse("entry"))  # the page's own first-use costs (templates) are not the broker's
+    client.get(reverse("tracking:entry"))  # the page's own first-use costs (templates) are not the broker's
     started = time.monotonic()
-    response = client.post(reverse("entry"), {"date": "2026-03-01", "ssi": "40"})
+    response = client.post(reverse("tracking:entry"), {"date": "2026-03-01", "ssi": "40"})
     took = time.monotonic() - started
     assert response.status_code == 302
     assert took < 1.0, f"the save took {took:.1f} s"

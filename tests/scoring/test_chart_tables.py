@@ -63,7 +63,7 @@ def test_a_chart_table_is_escaped_on_the_page(client, manager, east, sales):
     snap(sales, sales.today(), 50)
     trends.recompute_with_teams([sales.pk])
     client.force_login(manager)
-    html = client.get(reverse("compare"), {"people": [sales.pk, manager.pk]}).content.decode()
+    html = client.get(reverse("scoring:compare"), {"people": [sales.pk, manager.pk]}).content.decode()
     tables = re.findall(r'<details class="chart-data">.*?</details>', html, re.S)
     assert tables
     assert "<img src=x" not in html

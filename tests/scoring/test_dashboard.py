@@ -34,7 +34,7 @@ def history(sales):
 @time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
 def test_it_shows_headline_figures_and_charts_for_a_person_with_data(client, sales, history):
     client.force_login(sales)
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("scoring:dashboard"))
     html = response.content.decode()
     assert response.status_code == 200
     assert '<span class="value">64</span><span class="label">SSI today</span>' in html
@@ -50,13 +50,13 @@ def test_it_shows_headline_figures_and_charts_for_a_person_with_data(client, sal
     assert figures["pillar-bars-data"]["data"][0]["x"] == [16.0, 17.0, 15.0, 16.0]
     for fig in figures.values():
         go.Figure(fig)  # each builder's output is a valid Plotly figure
-    assert 'src="/static/plotly/plotly.min.js"' in html
+    assert 'src="/static/plotly/plotly-cartesian.min.js"' in html
 
 
 @pytest.mark.django_db
 def test_a_new_person_sees_how_to_add_their_first_snapshot(client, sales):
     client.force_login(sales)
-    html = client.get(reverse("dashboard")).content.decode()
+    html = client.get(reverse("scoring:dashboard")).content.decode()
     assert "Log your first snapshot" in html
     assert "application/json" not in html
 
@@ -65,7 +65,7 @@ def test_a_new_person_sees_how_to_add_their_first_snapshot(client, sales):
 @pytest.mark.parametrize("persona", ["peer", "outsider", "other_manager"])
 def test_others_asking_for_a_persons_dashboard_get_404(client, request, sales, history, persona):
     client.force_login(request.getfixturevalue(persona))
-    response = client.get(reverse("person-dashboard", args=[sales.pk]))
+    response = client.get(reverse("scoring:person-dashboard", args=[sales.pk]))
     assert response.status_code == 404
     assert b"Sasha" not in response.content
 
@@ -74,7 +74,7 @@ def test_others_asking_for_a_persons_dashboard_get_404(client, request, sales, h
 @pytest.mark.parametrize("persona", ["manager", "admin"])
 def test_their_manager_and_admins_see_a_persons_dashboard_read_only(client, request, sales, history, persona):
     client.force_login(request.getfixturevalue(persona))
-    response = client.get(reverse("person-dashboard", args=[sales.pk]))
+    response = client.get(reverse("scoring:person-dashboard", args=[sales.pk]))
     assert response.status_code == 200
     assert "Sasha Sales" in response.content.decode()
     assert "read-only view" in response.content.decode()
@@ -82,7 +82,7 @@ def test_their_manager_and_admins_see_a_persons_dashboard_read_only(client, requ
 
 @pytest.mark.django_db
 def test_anonymous_visitors_are_sent_to_log_in(client, sales):
-    response = client.get(reverse("person-dashboard", args=[sales.pk]))
+    response = client.get(reverse("scoring:person-dashboard", args=[sales.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -92,7 +92,7 @@ def test_a_name_cannot_inject_script_into_the_figure_json(client, sales, history
     sales.name = '</script><script>alert(1)</script><a href="https://evil">x</a>'
     sales.save()
     client.force_login(sales)
-    html = client.get(reverse("person-dashboard", args=[sales.pk])).content.decode()
+    html = client.get(reverse("scoring:person-dashboard", args=[sales.pk])).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert '<a href="https://evil">' not in html
 
@@ -103,8 +103,8 @@ def test_the_range_selector_limits_the_charts(client, sales, history):
     snap(sales, TODAY - dt.timedelta(days=200), 40, pillars=[10, 10, 10, 10])
     trends.recompute(sales.pk)
     client.force_login(sales)
-    short = _figures(client.get(reverse("dashboard"), {"range": "30"}).content.decode())
-    everything = _figures(client.get(reverse("dashboard"), {"range": "all"}).content.decode())
+    short = _figures(client.get(reverse("scoring:dashboard"), {"range": "30"}).content.decode())
+    everything = _figures(client.get(reverse("scoring:dashboard"), {"range": "all"}).content.decode())
     assert short["ssi-chart-data"]["data"][0]["x"][0] == "2026-05-12"
     assert everything["ssi-chart-data"]["data"][0]["x"][0] == "2025-11-01"
 
@@ -115,17 +115,17 @@ def test_a_recompute_note_or_goal_shows_at_once_despite_the_cache(client, sales,
     from scoring.models import Annotation
 
     client.force_login(sales)
-    client.get(reverse("dashboard"))
+    client.get(reverse("scoring:dashboard"))
     # A cached reload: the session, the user and the data stamp; nothing recomputed.
     with django_assert_num_queries(3):
-        assert '<span class="value">64</span>' in client.get(reverse("dashboard")).content.decode()
+        assert '<span class="value">64</span>' in client.get(reverse("scoring:dashboard")).content.decode()
 
     sales.snapshots.filter(date=TODAY).update(ssi=70, brand=17.5, people=17.5, insights=17.5, relationships=17.5)
     trends.recompute(sales.pk, TODAY)
-    assert '<span class="value">70</span><span class="label">SSI today</span>' in client.get(reverse("dashboard")).content.decode()
+    assert '<span class="value">70</span><span class="label">SSI today</span>' in client.get(reverse("scoring:dashboard")).content.decode()
 
     Annotation.objects.create(user=sales, date=TODAY, note="Profile rewrite", created_by=sales)
-    assert "Profile rewrite" in client.get(reverse("dashboard")).content.decode()
+    assert "Profile rewrite" in client.get(reverse("scoring:dashboard")).content.decode()
 
 
 @pytest.mark.django_db

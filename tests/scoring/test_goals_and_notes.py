@@ -44,7 +44,7 @@ GOAL = {"target_ssi": "50", "target_date": "2026-12-31"}
 def test_the_person_their_manager_and_admins_can_set_a_goal(client, request, sales, history, persona):
     setter = request.getfixturevalue(persona)
     client.force_login(setter)
-    response = client.post(reverse("set-goal", args=[sales.pk]), GOAL)
+    response = client.post(reverse("scoring:set-goal", args=[sales.pk]), GOAL)
     assert response.status_code == 302
     goal = Goal.objects.get(user=sales)
     assert (goal.target_ssi, goal.target_date, goal.set_by) == (50, dt.date(2026, 12, 31), setter)
@@ -54,8 +54,8 @@ def test_the_person_their_manager_and_admins_can_set_a_goal(client, request, sal
 @pytest.mark.parametrize("persona", ["peer", "outsider", "other_manager"])
 def test_others_cannot_set_a_goal_or_add_a_note(client, request, sales, persona):
     client.force_login(request.getfixturevalue(persona))
-    assert client.post(reverse("set-goal", args=[sales.pk]), GOAL).status_code == 404
-    assert client.post(reverse("add-annotation", args=[sales.pk]), {"date": "2026-05-01", "note": "x"}).status_code == 404
+    assert client.post(reverse("scoring:set-goal", args=[sales.pk]), GOAL).status_code == 404
+    assert client.post(reverse("scoring:add-annotation", args=[sales.pk]), {"date": "2026-05-01", "note": "x"}).status_code == 404
     assert not Goal.objects.exists() and not Annotation.objects.exists()
 
 
@@ -63,15 +63,15 @@ def test_others_cannot_set_a_goal_or_add_a_note(client, request, sales, persona)
 def test_goal_and_note_forms_accept_only_post_with_a_csrf_token(sales):
     client = Client(enforce_csrf_checks=True)
     client.force_login(sales)
-    assert client.get(reverse("set-goal", args=[sales.pk])).status_code == 405
-    assert client.post(reverse("set-goal", args=[sales.pk]), GOAL).status_code == 403
-    assert client.post(reverse("add-annotation", args=[sales.pk]), {"date": "2026-05-01", "note": "x"}).status_code == 403
+    assert client.get(reverse("scoring:set-goal", args=[sales.pk])).status_code == 405
+    assert client.post(reverse("scoring:set-goal", args=[sales.pk]), GOAL).status_code == 403
+    assert client.post(reverse("scoring:add-annotation", args=[sales.pk]), {"date": "2026-05-01", "note": "x"}).status_code == 403
 
 
 @pytest.mark.django_db
 def test_a_goal_out_of_range_or_in_the_past_is_refused_with_a_reason(client, sales, history):
     client.force_login(sales)
-    response = client.post(reverse("set-goal", args=[sales.pk]),
+    response = client.post(reverse("scoring:set-goal", args=[sales.pk]),
                            {"target_ssi": "120", "target_brand": "30", "target_date": "2026-05-01"})
     html = response.content.decode()
     assert response.status_code == 400
@@ -85,7 +85,7 @@ def test_a_goal_out_of_range_or_in_the_past_is_refused_with_a_reason(client, sal
 def test_the_dashboard_shows_goal_progress_and_its_projection(client, sales, history):
     Goal.objects.create(user=sales, target_ssi=50, target_date=dt.date(2026, 12, 31), set_by=sales)
     client.force_login(sales)
-    html = client.get(reverse("dashboard")).content.decode()
+    html = client.get(reverse("scoring:dashboard")).content.decode()
     # 43 today, +1 a week: 50 in 7 weeks, 8 July.
     assert 'data-status="on_track"' in html
     assert "reached around 8 Jul 2026" in html
@@ -97,7 +97,7 @@ def test_the_dashboard_shows_goal_progress_and_its_projection(client, sales, his
 def test_a_goal_out_of_reach_says_not_on_track(client, sales, history):
     Goal.objects.create(user=sales, target_ssi=90, target_date=dt.date(2026, 6, 30), set_by=sales)
     client.force_login(sales)
-    html = client.get(reverse("dashboard")).content.decode()
+    html = client.get(reverse("scoring:dashboard")).content.decode()
     # 47 points at one a week is 329 days: after 30 June.
     assert 'data-status="late"' in html and "Not on track" in html
 
@@ -106,15 +106,17 @@ def test_a_goal_out_of_reach_says_not_on_track(client, sales, history):
 def test_a_note_is_marked_on_the_charts_with_its_text_escaped(client, sales, history):
     client.force_login(sales)
     note = '<a href="https://evil.example">Profile</a> rewrite'
-    response = client.post(reverse("add-annotation", args=[sales.pk]), {"date": "2026-05-06", "note": note})
+    response = client.post(reverse("scoring:add-annotation", args=[sales.pk]), {"date": "2026-05-06", "note": note})
     assert response.status_code == 302
-    html = client.get(reverse("dashboard")).content.decode()
+    html = client.get(reverse("scoring:dashboard")).content.decode()
     figures = _figures(html)
     for name in ("ssi-chart-data", "pillars-chart-data", "ranks-chart-data"):
-        mark = figures[name]["layout"]["annotations"][0]
-        assert mark["x"] == "2026-05-06"
-        assert mark["hovertext"] == '&lt;a href="https://evil.example"&gt;Profile&lt;/a&gt; rewrite'
-        assert "hovertemplate" not in json.dumps(figures[name]["layout"])
+        assert figures[name]["layout"]["shapes"][0]["x0"] == "2026-05-06"
+        # The note shows on hover of its marker, as data: escaped, never part of the template.
+        [notes] = [t for t in figures[name]["data"] if t["name"] == "Notes"]
+        assert notes["x"] == ["2026-05-06"]
+        assert notes["customdata"] == ['&lt;a href="https://evil.example"&gt;Profile&lt;/a&gt; rewrite']
+        assert "%{customdata}" in notes["hovertemplate"] and "evil" not in notes["hovertemplate"]
         go.Figure(figures[name])
     assert "&lt;a href" in html and '<a href="https://evil.example">' not in html
     # In the notes table: 14 days before (41 on 5-06), no reading 30 days before.
@@ -124,7 +126,7 @@ def test_a_note_is_marked_on_the_charts_with_its_text_escaped(client, sales, his
 @pytest.mark.django_db
 def test_a_note_in_the_future_is_refused(client, sales, history):
     client.force_login(sales)
-    response = client.post(reverse("add-annotation", args=[sales.pk]), {"date": "2026-05-21", "note": "Later"})
+    response = client.post(reverse("scoring:add-annotation", args=[sales.pk]), {"date": "2026-05-21", "note": "Later"})
     assert response.status_code == 400
     assert "A note marks a day that has happened" in response.content.decode()
 
@@ -132,7 +134,7 @@ def test_a_note_in_the_future_is_refused(client, sales, history):
 @pytest.mark.django_db
 def test_the_dashboard_shows_the_coaching_card_trend_and_standing(client, sales, history):
     client.force_login(sales)
-    html = client.get(reverse("dashboard")).content.decode()
+    html = client.get(reverse("scoring:dashboard")).content.decode()
     assert "Most room to grow: Establish your professional brand" in html
     # Four weekly readings: one short of a trend.
     assert "4 days logged, spanning 21 days; a trend needs at least 5 days logged spanning 3 weeks." in html

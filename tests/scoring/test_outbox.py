@@ -32,7 +32,7 @@ def test_entries_save_while_the_broker_is_down_and_recompute_when_it_is_back(
 ):
     client.force_login(sales)
     for day, brand in [("2026-03-01", "10"), ("2026-03-02", "11")]:
-        response = client.post(reverse("entry"), {
+        response = client.post(reverse("tracking:entry"), {
             "date": day, "brand": brand, "people": "10", "insights": "10", "relationships": "10",
         })
         assert response.status_code == 302
@@ -51,9 +51,9 @@ def test_entries_save_while_the_broker_is_down_and_recompute_when_it_is_back(
 def test_after_one_failure_saves_skip_the_broker_instead_of_waiting_on_it(celery_worker, broker_down, client, sales):
     client.force_login(sales)
     data = {"brand": "10", "people": "10", "insights": "10", "relationships": "10"}
-    client.post(reverse("entry"), {"date": "2026-03-01", **data})
+    client.post(reverse("tracking:entry"), {"date": "2026-03-01", **data})
     started = time.monotonic()
-    client.post(reverse("entry"), {"date": "2026-03-02", **data})
+    client.post(reverse("tracking:entry"), {"date": "2026-03-02", **data})
     assert time.monotonic() - started < 1.0
     assert RecomputeRequest.objects.filter(user=sales).count() == 2
 
@@ -61,7 +61,7 @@ def test_after_one_failure_saves_skip_the_broker_instead_of_waiting_on_it(celery
 @pytest.mark.django_db(transaction=True)
 def test_with_the_broker_up_the_request_is_handed_over_at_once(celery_worker, client, sales):
     client.force_login(sales)
-    client.post(reverse("entry"), {
+    client.post(reverse("tracking:entry"), {
         "date": "2026-03-01", "brand": "10", "people": "10", "insights": "10", "relationships": "10",
     })
     assert not RecomputeRequest.objects.filter(dispatched_at=None).exists()  # in the broker's hands, or done
@@ -79,7 +79,7 @@ def test_a_web_process_hands_over_a_request_a_lost_worker_never_finished(celery_
     outbox._next_sweep = 0.0
 
     client.force_login(sales)
-    client.post(reverse("entry"), {
+    client.post(reverse("tracking:entry"), {
         "date": "2026-03-01", "brand": "10", "people": "10", "insights": "10", "relationships": "10",
     })
     assert wait_for(lambda: UserDay.objects.filter(user=peer).exists())

@@ -4,8 +4,8 @@ done only with the rows they write, and a restarted worker, with no beat
 running, hands them over again within seconds.
 
 The worker is a real ``celery worker`` process (tests/conftest.py
-``worker_process``); the test holds one person's recompute lock, so the worker
-is killed with their recompute under way and the next one waiting."""
+``worker_process``); the test holds both people's recompute locks, so the
+worker is killed with one recompute under way and the other behind it."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ def test_recomputes_lost_with_the_worker_are_handed_over_again_by_the_next_worke
         snap(peer, day, 60 - n)
     settings = {"SSI_RECOMPUTE_REDELIVER_SECONDS": REDELIVER, "SSI_WORKER_SWEEP_SECONDS": 1}
 
-    # A person's recompute lock is their bare id (tracking.locks).
-    with advisory_lock(sales.pk):
+    # A person's recompute lock is their bare id (tracking.locks): both are held,
+    # so whichever recompute the worker takes first waits, the other behind it.
+    with advisory_lock(sales.pk), advisory_lock(peer.pk):
         worker = worker_process(**settings)
         with transaction.atomic():
             outbox.request_recomputes({sales.pk: DAYS[0], peer.pk: DAYS[0]})
@@ -40,7 +41,7 @@ def test_recomputes_lost_with_the_worker_are_handed_over_again_by_the_next_worke
         worker.kill()
     # The killed worker's transaction never committed: no rows, both requests still open.
     assert wait_for(lambda: advisory_waiters() == 0, timeout=10)
-    assert not UserDay.objects.filter(user=sales).exists()
+    assert not UserDay.objects.exists()
     assert RecomputeRequest.objects.filter(dispatched_at__isnull=False).count() == 2
 
     # A new worker, alone (no beat), hands them over again and runs them.

@@ -45,7 +45,7 @@ def _rows(html: str) -> list[str]:
 def test_a_manager_sees_the_leaderboard_lists_and_every_chart(client, east, manager, team_history):
     _team_days(east, {3: Decimal(58), 1: Decimal(60)})
     client.force_login(manager)
-    response = client.get(reverse("team", args=["east"]))
+    response = client.get(reverse("scoring:team", args=["east"]))
     html = response.content.decode()
     assert response.status_code == 200
     assert _rows(html)[0].startswith("1 ▲1 Pat Peer 64 -2.0 -6.0 16.0 16.0 16.0 16.0 2026-05-19")
@@ -53,7 +53,7 @@ def test_a_manager_sees_the_leaderboard_lists_and_every_chart(client, east, mana
     # Theo has not reported for 20 days: unranked, his last values greyed out.
     assert _rows(html)[3] == "– – Theo Third 40 – – 10.0 10.0 10.0 10.0 2026-04-30"
     assert '<tr class="muted">' in html
-    assert f'href="{reverse("person-dashboard", args=[team_history["peer"].pk])}"' in html
+    assert f'href="{reverse("scoring:person-dashboard", args=[team_history["peer"].pk])}"' in html
     assert "Rising" in html and "Not reporting" in html and "last 30 Apr 2026" in html
     figures = _figures(html)
     assert set(figures) == {"team-band-data", "pillar-boxes-data", "team-versus-org-data", "team-heatmap-data"}
@@ -70,7 +70,7 @@ def test_a_manager_sees_the_leaderboard_lists_and_every_chart(client, east, mana
 def test_a_member_sees_the_aggregate_and_leaderboard_but_nobody_elses_lines(client, east, sales, team_history):
     _team_days(east, {3: Decimal(58), 1: Decimal(60)})
     client.force_login(sales)
-    html = client.get(reverse("team", args=["east"])).content.decode()
+    html = client.get(reverse("scoring:team", args=["east"])).content.decode()
     figures = _figures(html)
     assert set(figures) == {"team-band-data", "pillar-boxes-data", "team-versus-org-data"}
     assert [t["name"] for t in figures["team-band-data"]["data"]][0] == "25th percentile"
@@ -84,7 +84,7 @@ def test_members_lose_the_leaderboard_when_the_team_hides_it(client, east, sales
     east.leaderboard_visible = False
     east.save()
     client.force_login(sales)
-    html = client.get(reverse("team", args=["east"])).content.decode()
+    html = client.get(reverse("scoring:team", args=["east"])).content.decode()
     assert "Pat Peer" not in html and "Theo Third" not in html
     assert "keep the leaderboard to themselves" in html
 
@@ -94,7 +94,7 @@ def test_below_three_reporting_members_see_no_team_averages(client, east, sales,
     derived(peer, 0, 64)
     _team_days(east, {0: Decimal(62)}, reporting=2)
     client.force_login(sales)
-    html = client.get(reverse("team", args=["east"])).content.decode()
+    html = client.get(reverse("scoring:team", args=["east"])).content.decode()
     assert "appear once at least 3 members report (now 2)" in html
     assert "62.0" not in html
     assert set(_figures(html)) == set()
@@ -103,14 +103,16 @@ def test_below_three_reporting_members_see_no_team_averages(client, east, sales,
 def test_range_metric_and_sort_come_from_the_url_and_htmx_gets_only_the_panel(client, east, manager, team_history):
     _team_days(east, {3: Decimal(14), 1: Decimal(15)}, metric="brand")
     client.force_login(manager)
-    url = reverse("team", args=["east"]) + "?range=30&metric=brand&sort=delta30&dir=desc"
+    url = reverse("scoring:team", args=["east"]) + "?range=30&metric=brand&sort=delta30&dir=desc"
     response = client.get(url, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert "<html" not in html and 'id="team-panel"' not in html
     assert "HX-Request" in response["Vary"]
     assert [r.split(" ")[2] for r in _rows(html)] == ["Sasha", "Pat", "Fran", "Theo"]
     band = _figures(html)["team-band-data"]
-    assert band["layout"]["yaxis"]["range"] == [0, 25]
+    # Scaled to the brand values drawn (the median 14–15, members' lines around it), not 0–25.
+    low, high = band["layout"]["yaxis"]["range"]
+    assert 0 < low < 14 and 15 < high < 25 and high - low >= 4
     assert band["data"][-1]["y"] == [14.0, None, 15.0]
     assert 'name="sort" value="delta30"' in html
     # Sorting by SSI next flips nothing else: range and metric stay in the link.
@@ -119,21 +121,22 @@ def test_range_metric_and_sort_come_from_the_url_and_htmx_gets_only_the_panel(cl
 
 def test_filtering_the_leaderboard_by_name(client, east, manager, team_history):
     client.force_login(manager)
-    html = client.get(reverse("team", args=["east"]), {"q": "fran"}).content.decode()
+    html = client.get(reverse("scoring:team", args=["east"]), {"q": "fran"}).content.decode()
     assert [r.split(" ")[2] for r in _rows(html)] == ["Fran"]
-    html = client.get(reverse("team", args=["east"]), {"q": "nobody"}).content.decode()
+    html = client.get(reverse("scoring:team", args=["east"]), {"q": "nobody"}).content.decode()
     assert "No member matches this filter." in html
 
 
 def test_days_since_start_puts_everyone_on_their_own_first_day(client, east, manager, team_history):
     client.force_login(manager)
-    html = client.get(reverse("team", args=["east"]), {"align": "start", "range": "30"}).content.decode()
+    html = client.get(reverse("scoring:team", args=["east"]), {"align": "start", "range": "30"}).content.decode()
     figure = _figures(html)["team-band-data"]
     assert figure["layout"]["xaxis"]["title"]["text"] == "days since first logged day"
     lines = {t["name"]: t for t in figure["data"] if t.get("showlegend") is False and "fill" not in t}
-    # Sasha's first 30 days: day 0 at 50 and day 7 at 52, with a gap between.
-    assert lines["Sasha Sales"]["x"][:3] == [0, 1, 7]
-    assert lines["Sasha Sales"]["y"][:3] == [50.0, None, 52.0]
+    # Sasha's first 30 days: day 0 at 50 and day 7 at 52; a week without a
+    # reading is bridged (a longer silence would break the line).
+    assert lines["Sasha Sales"]["x"][:2] == [0, 7]
+    assert lines["Sasha Sales"]["y"][:2] == [50.0, 52.0]
     # Day 0 is the one step where at least three people have a value: 40, 50, 50, 70.
     median = figure["data"][-1]
     assert (median["x"], median["y"]) == ([0], [50.0])
@@ -141,7 +144,7 @@ def test_days_since_start_puts_everyone_on_their_own_first_day(client, east, man
 
 def test_a_long_range_is_drawn_weekly_and_stays_small(client, east, manager, team_history):
     client.force_login(manager)
-    html = client.get(reverse("team", args=["east"]), {"range": "all"}).content.decode()
+    html = client.get(reverse("scoring:team", args=["east"]), {"range": "all"}).content.decode()
     assert "weekly means" in html
     line = next(t for t in _figures(html)["team-band-data"]["data"] if t["name"] == "Sasha Sales")
     assert line["x"][:2] == ["2026-04-13", "2026-04-20"]
@@ -149,7 +152,7 @@ def test_a_long_range_is_drawn_weekly_and_stays_small(client, east, manager, tea
 
 def test_the_team_list_shows_only_ones_own_teams(client, sales, west):
     client.force_login(sales)
-    html = client.get(reverse("teams")).content.decode()
+    html = client.get(reverse("scoring:teams")).content.decode()
     assert "East" in html and "West" not in html
 
 
@@ -158,7 +161,7 @@ def test_the_team_page_costs_the_same_queries_for_any_team_size(client, east, ma
     from django.core.cache import cache
 
     client.force_login(manager)
-    url = reverse("team", args=["east"])
+    url = reverse("scoring:team", args=["east"])
     client.get(url)  # warm the session
     # A repeat visit is served from the cache: 1 session, 2 user, 3 team by slug,
     # 4 is the viewer its manager, 5 the team's data stamp.
@@ -182,7 +185,7 @@ def test_the_team_page_costs_the_same_queries_for_any_team_size(client, east, ma
 
 def test_a_new_member_shows_on_the_team_page_at_once_despite_the_cache(client, east, manager, team_history):
     client.force_login(manager)
-    url = reverse("team", args=["east"])
+    url = reverse("scoring:team", args=["east"])
     assert "Newcomer" not in client.get(url).content.decode()
     person = make_user("newcomer@example.com", name="Newcomer")
     Membership.objects.create(user=person, team=east)
@@ -192,7 +195,7 @@ def test_a_new_member_shows_on_the_team_page_at_once_despite_the_cache(client, e
 
 def test_compare_overlays_two_people_a_manager_may_see(client, manager, sales, peer, team_history):
     client.force_login(manager)
-    response = client.get(reverse("compare"), {"people": [sales.pk, peer.pk], "range": "90"})
+    response = client.get(reverse("scoring:compare"), {"people": [sales.pk, peer.pk], "range": "90"})
     figures = _figures(response.content.decode())
     assert set(figures) == {f"compare-{m}-data" for m in ("ssi", "brand", "people", "insights", "relationships")}
     ssi = figures["compare-ssi-data"]["data"]
@@ -204,24 +207,24 @@ def test_compare_overlays_two_people_a_manager_may_see(client, manager, sales, p
 
 def test_compare_needs_two_to_six_people(client, manager, sales):
     client.force_login(manager)
-    html = client.get(reverse("compare"), {"people": [sales.pk]}).content.decode()
+    html = client.get(reverse("scoring:compare"), {"people": [sales.pk]}).content.decode()
     assert "Pick at least 2 people." in html and "application/json" not in html
 
 
 def test_the_organisation_view_puts_teams_side_by_side(client, admin, east, west, team_history):
     _team_days(east, {3: Decimal(58), 1: Decimal(60)})
     client.force_login(admin)
-    html = client.get(reverse("organisation"), {"range": "30"}).content.decode()
+    html = client.get(reverse("scoring:organisation"), {"range": "30"}).content.decode()
     figures = _figures(html)
     medians = figures["org-medians-data"]["data"]
     assert [t["name"] for t in medians] == ["East"]
-    assert medians[0]["y"] == [58.0, None, 60.0]
+    assert medians[0]["y"] == [58.0, 60.0]  # one day without a median is bridged, not a dash
     boxes = figures["org-boxes-data"]["data"]
     assert [(b["name"], b["median"]) for b in boxes] == [("East", [60.0]), ("West", [30.0])]
-    assert f'href="{reverse("team", args=["west"])}"' in html
+    assert f'href="{reverse("scoring:team", args=["west"])}"' in html
 
 
 def test_a_salesperson_is_told_compare_is_for_managers(client, sales):
     client.force_login(sales)
-    html = client.get(reverse("compare")).content.decode()
+    html = client.get(reverse("scoring:compare")).content.decode()
     assert "you do not manage a team" in html and 'name="people"' not in html

@@ -104,7 +104,7 @@ def test_a_real_worker_recomputes_after_a_snapshot_is_saved(celery_worker, clien
 
     # Saving through the form queues the recompute on commit; the worker runs it.
     client.force_login(sales)
-    response = client.post(reverse("entry"), {
+    response = client.post(reverse("tracking:entry"), {
         "date": "2026-04-03", "ssi": "60", "brand": "15", "people": "15", "insights": "15", "relationships": "15",
     })
     assert response.status_code == 302

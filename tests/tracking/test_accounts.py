@@ -11,7 +11,7 @@ from django.urls import reverse
 def test_a_person_logs_in_with_their_email_in_any_case_and_lands_on_their_dashboard(client, sales):
     response = client.post(reverse("login"), {"username": "Sales@Example.com", "password": "pw-for-tests"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard")
+    assert response["Location"] == reverse("scoring:dashboard")
 
 
 @pytest.mark.django_db

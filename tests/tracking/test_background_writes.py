@@ -30,11 +30,11 @@ def days_ago(n: int) -> dt.date:
 
 
 def import_through_the_pages(client, text: str) -> ImportJob:
-    client.post(reverse("import-upload"), {
+    client.post(reverse("tracking:import-upload"), {
         "file": SimpleUploadedFile("team.csv", text.encode(), content_type="text/csv")
     })
     job = ImportJob.objects.latest("pk")
-    client.post(reverse("import-job", args=[job.pk]), {"action": "import"})
+    client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "import"})
     assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == "done")
     job.refresh_from_db()
     return job
@@ -60,11 +60,11 @@ def test_an_undo_past_its_statement_timeout_says_so_changes_nothing_and_can_be_t
 
     # Another writer holds Ana's rows: the undo waits, and PostgreSQL stops it after 1 s.
     with advisory_lock((locks.PEOPLE_WRITING << 32) + ana.pk):
-        client.post(reverse("import-undo", args=[job.pk]))
+        client.post(reverse("tracking:import-undo", args=[job.pk]))
         assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).error, timeout=10)
         # Nothing of it still runs in the database while the lock is held.
         assert advisory_waiters() == 0
-    page = client.get(reverse("import-job", args=[job.pk])).content.decode()
+    page = client.get(reverse("tracking:import-job", args=[job.pk])).content.decode()
     assert ("Undo failed: a database statement ran past the 1 s a background statement may take, "
             "so nothing was changed. Try the undo again.") in page
     assert "Try the undo again…</a>" in page
@@ -72,10 +72,10 @@ def test_an_undo_past_its_statement_timeout_says_so_changes_nothing_and_can_be_t
     assert job.status == "done"
     assert sorted(Snapshot.objects.values_list("ssi", flat=True)) == [Decimal("44.000"), Decimal("45.000")]
 
-    client.post(reverse("import-undo", args=[job.pk]))
+    client.post(reverse("tracking:import-undo", args=[job.pk]))
     assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == "undone")
     assert list(Snapshot.objects.values_list("date", "ssi")) == [(days_ago(3), Decimal("40.000"))]
-    assert "Undo failed" not in client.get(reverse("import-job", args=[job.pk])).content.decode()
+    assert "Undo failed" not in client.get(reverse("tracking:import-job", args=[job.pk])).content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -97,7 +97,7 @@ def test_big_imports_and_undos_on_a_worker_analyse_the_tables_they_changed(
     assert counted_rows(Snapshot) == 30
 
     undo_asked = timezone.now()
-    client.post(reverse("import-undo", args=[job.pk]))
+    client.post(reverse("tracking:import-undo", args=[job.pk]))
     assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == "undone")
     assert set(Snapshot.objects.values_list("ssi", flat=True)) == {Decimal("30.000")}
     # Analysed again after the undo's 30 restored rows (once it has committed).

@@ -61,12 +61,19 @@ def test_it_rejects_negative_activity_counts_and_backward_periods(sales):
     assert not Activity.objects.exists()
 
 
-# References to people and import jobs are checked per statement (tracking/models.py).
+# A snapshot's and an activity row's person and import job are deferred
+# foreign keys: checked at commit, or at once after SET CONSTRAINTS ALL IMMEDIATE.
 MISSING = 2_000_000_000
+
+
+def _checked_at_once():
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 @pytest.mark.django_db
 def test_it_refuses_snapshots_and_activity_naming_no_one_or_no_job(sales):
+    _checked_at_once()
     fields = {"date": DAY, "ssi": Decimal(40)}
     with pytest.raises(IntegrityError, match=r"Key \(user_id\)=\(2000000000\) is not present"), transaction.atomic():
         Snapshot.objects.bulk_create([Snapshot(user=sales, **fields), Snapshot(user_id=MISSING, **fields)])
@@ -74,6 +81,8 @@ def test_it_refuses_snapshots_and_activity_naming_no_one_or_no_job(sales):
         Snapshot.objects.create(user=sales, import_job_id=MISSING, **fields)
     with pytest.raises(IntegrityError, match="tracking_user"), transaction.atomic():
         Activity.objects.create(user_id=MISSING, period_start=DAY, period_end=DAY, posts=1)
+    with pytest.raises(IntegrityError, match="tracking_importjob"), transaction.atomic():
+        Activity.objects.create(user=sales, import_job_id=MISSING, period_start=DAY, period_end=DAY, posts=1)
     stored = snap(sales, DAY, 40)
     with pytest.raises(IntegrityError, match="tracking_user"), transaction.atomic():
         Snapshot.objects.filter(pk=stored.pk).update(user_id=MISSING)
@@ -82,8 +91,10 @@ def test_it_refuses_snapshots_and_activity_naming_no_one_or_no_job(sales):
 
 @pytest.mark.django_db
 def test_a_person_or_job_still_referred_to_cannot_be_deleted_behind_djangos_back(sales, admin):
+    _checked_at_once()
     job = ImportJob.objects.create(created_by=admin, file_name="days.csv")
     Snapshot.objects.create(user=sales, date=DAY, ssi=40, import_job=job)
+    Activity.objects.create(user=sales, period_start=DAY, period_end=DAY, posts=1, import_job=job)
     for table, pk in (("tracking_user", sales.pk), ("tracking_importjob", job.pk)):
         with (
             pytest.raises(IntegrityError, match="is still referenced from table"),
@@ -94,5 +105,7 @@ def test_a_person_or_job_still_referred_to_cannot_be_deleted_behind_djangos_back
     # Through Django, on_delete runs first: the job's rows keep their values, unattributed.
     job.delete()
     assert Snapshot.objects.get(user=sales).import_job_id is None
+    assert Activity.objects.get(user=sales).import_job_id is None
     sales.delete()
     assert not Snapshot.objects.exists()
+    assert not Activity.objects.exists()

@@ -33,7 +33,7 @@ def download(client, user, url) -> tuple[int, str]:
 
 
 def test_a_salesperson_downloads_their_own_data(client, sales, data):
-    status, body = download(client, sales, reverse("download-person", args=[sales.pk]))
+    status, body = download(client, sales, reverse("tracking:download-person", args=[sales.pk]))
     assert status == 200
     lines = body.splitlines()
     assert lines[0].startswith("email,date,ssi,brand,people,insights,relationships,industry_rank,network_rank,")
@@ -44,27 +44,27 @@ def test_a_salesperson_downloads_their_own_data(client, sales, data):
 
 def test_the_download_is_an_attachment_named_for_its_owner(client, sales, data):
     client.force_login(sales)
-    response = client.get(reverse("download-person", args=[sales.pk]))
+    response = client.get(reverse("tracking:download-person", args=[sales.pk]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="my-ssi-')
 
 
 def test_the_dashboard_offers_the_download(client, sales, data):
     client.force_login(sales)
-    page = client.get(reverse("dashboard")).content.decode()
+    page = client.get(reverse("scoring:dashboard")).content.decode()
     assert f'href="/people/{sales.pk}/data.csv" download>Download my data (CSV)</a>' in page
 
 
 @pytest.mark.parametrize("persona", ["peer", "outsider", "other_manager"])
 def test_a_forged_person_id_gets_404_and_no_data(client, request, sales, data, persona):
-    status, body = download(client, request.getfixturevalue(persona), reverse("download-person", args=[sales.pk]))
+    status, body = download(client, request.getfixturevalue(persona), reverse("tracking:download-person", args=[sales.pk]))
     assert (status, body) == (404, "")
 
 
 def test_a_manager_downloads_a_members_data_and_the_whole_team(client, manager, sales, data):
-    status, body = download(client, manager, reverse("download-person", args=[sales.pk]))
+    status, body = download(client, manager, reverse("tracking:download-person", args=[sales.pk]))
     assert status == 200 and body.count("sales@example.com") == 2
-    status, body = download(client, manager, reverse("download-team", args=["east"]))
+    status, body = download(client, manager, reverse("tracking:download-team", args=["east"]))
     assert status == 200
     emails = [line.split(",")[0] for line in body.splitlines()[1:]]
     assert emails == ["peer@example.com", "sales@example.com", "sales@example.com"]
@@ -72,13 +72,13 @@ def test_a_manager_downloads_a_members_data_and_the_whole_team(client, manager, 
 
 def test_the_team_page_offers_the_download_to_its_managers_only(client, manager, sales, data):
     client.force_login(manager)
-    assert 'href="/teams/east/data.csv"' in client.get(reverse("team", args=["east"])).content.decode()
+    assert 'href="/teams/east/data.csv"' in client.get(reverse("scoring:team", args=["east"])).content.decode()
     client.force_login(sales)
-    assert "data.csv" not in client.get(reverse("team", args=["east"])).content.decode()
+    assert "data.csv" not in client.get(reverse("scoring:team", args=["east"])).content.decode()
 
 
 def test_an_admin_downloads_any_team(client, admin, data):
-    status, body = download(client, admin, reverse("download-team", args=["west"]))
+    status, body = download(client, admin, reverse("tracking:download-team", args=["west"]))
     assert status == 200 and body.splitlines()[1].startswith("outsider@example.com,2026-03-02,70,")
 
 
@@ -87,17 +87,17 @@ def test_an_admin_downloads_any_team(client, admin, data):
     ("manager", "no-such-team"),
 ])
 def test_a_team_download_is_404_for_anyone_who_does_not_manage_it(client, request, data, persona, slug, west):
-    status, body = download(client, request.getfixturevalue(persona), reverse("download-team", args=[slug]))
+    status, body = download(client, request.getfixturevalue(persona), reverse("tracking:download-team", args=[slug]))
     assert (status, body) == (404, "")
 
 
 def test_logged_out_visitors_are_sent_to_log_in(client, sales, data):
-    response = client.get(reverse("download-person", args=[sales.pk]))
+    response = client.get(reverse("tracking:download-person", args=[sales.pk]))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 def test_a_downloaded_team_file_imports_back_unchanged(client, manager, data):
-    _, body = download(client, manager, reverse("download-team", args=["east"]))
+    _, body = download(client, manager, reverse("tracking:download-team", args=["east"]))
     result = writer.import_file(io.BytesIO(body.encode()))
     assert (result.rows, result.created, result.updated, result.unchanged, result.rejected) == (3, 0, 0, 3, [])
 
@@ -105,7 +105,7 @@ def test_a_downloaded_team_file_imports_back_unchanged(client, manager, data):
 def test_a_name_that_looks_like_a_formula_is_neutralised_and_imports_back_unchanged(client, sales, data):
     sales.name = "=HYPERLINK(\"http://evil\")"
     sales.save(update_fields=["name"])
-    _, body = download(client, sales, reverse("download-person", args=[sales.pk]))
+    _, body = download(client, sales, reverse("tracking:download-person", args=[sales.pk]))
     assert body.splitlines()[1].endswith(",\"'=HYPERLINK(\"\"http://evil\"\")\"")
     result = writer.import_file(io.BytesIO(body.encode()))
     assert (result.unchanged, result.rejected) == (2, [])

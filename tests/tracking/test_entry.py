@@ -16,7 +16,7 @@ NOW = dt.datetime(2026, 6, 10, 2, 0, tzinfo=dt.UTC)
 def _post(client, **fields):
     data = {"date": "2026-06-09", "brand": "12.5", "people": "10", "insights": "8.25", "relationships": "14"}
     data.update(fields)
-    return client.post(reverse("entry"), data)
+    return client.post(reverse("tracking:entry"), data)
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def logged_in(client, sales):
 @pytest.mark.django_db
 @time_machine.travel(NOW)
 def test_the_date_defaults_to_today_in_the_persons_time_zone(logged_in):
-    html = logged_in.get(reverse("entry")).content.decode()
+    html = logged_in.get(reverse("tracking:entry")).content.decode()
     assert 'value="2026-06-09"' in html
 
 
@@ -55,7 +55,7 @@ def test_re_entering_a_date_edits_that_day(logged_in, sales):
     assert Snapshot.objects.filter(user=sales).count() == 1
     assert Snapshot.objects.get(user=sales).brand == Decimal("13.500")
     # The edit form shows the stored values.
-    html = logged_in.get(reverse("entry"), {"date": "2026-06-09"}).content.decode()
+    html = logged_in.get(reverse("tracking:entry"), {"date": "2026-06-09"}).content.decode()
     assert 'value="13.5"' in html
 
 

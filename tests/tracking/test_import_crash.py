@@ -41,7 +41,7 @@ def per_day_file(ssi: int) -> str:
 
 def status_text(client, job: ImportJob) -> str:
     """The part of the job page that the page polls (it also reaps lapsed leases)."""
-    return client.get(reverse("import-status", args=[job.pk])).content.decode()
+    return client.get(reverse("tracking:import-status", args=[job.pk])).content.decode()
 
 
 def stored_values() -> set[Decimal]:
@@ -54,7 +54,7 @@ def test_a_killed_import_is_interrupted_wrote_nothing_ignores_its_late_message_a
 ):
     ana, _bo = make_user("ana@example.com"), make_user("bo@example.com")
     client.force_login(admin)
-    client.post(reverse("import-upload"), {
+    client.post(reverse("tracking:import-upload"), {
         "file": SimpleUploadedFile("team.csv", per_day_file(40).encode(), content_type="text/csv")
     })
     job = ImportJob.objects.get()
@@ -62,7 +62,7 @@ def test_a_killed_import_is_interrupted_wrote_nothing_ignores_its_late_message_a
 
     with advisory_lock((locks.PEOPLE_WRITING << 32) + ana.pk):
         worker = worker_process(SSI_IMPORT_LEASE_SECONDS=LEASE)
-        client.post(reverse("import-job", args=[job.pk]), {"action": "import"})
+        client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "import"})
         assert wait_for(lambda: advisory_waiters() == 1, timeout=20), worker.log()
         # Blocked well past its lease, the import is alive: its heartbeat renews the lease.
         time.sleep(2 * LEASE)
@@ -93,7 +93,7 @@ def test_a_killed_import_is_interrupted_wrote_nothing_ignores_its_late_message_a
     assert job.status == "interrupted" and stored_values() == {Decimal("50.000")}
 
     # Run again: the rows it would overwrite changed after its preview, so it refuses.
-    client.post(reverse("import-job", args=[job.pk]), {"action": "again"})
+    client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "again"})
     assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == "failed", timeout=20), worker.log()
     page = status_text(client, job)
     assert "Nothing was written." in page
@@ -103,9 +103,9 @@ def test_a_killed_import_is_interrupted_wrote_nothing_ignores_its_late_message_a
     assert stored_values() == {Decimal("50.000")}
 
     # Checked again, it shows what it would change now; imported, it writes it.
-    client.post(reverse("import-job", args=[job.pk]), {"action": "recheck"})
+    client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "recheck"})
     job.refresh_from_db()
     assert (job.status, job.created, job.updated) == ("preview", 0, 2 * DAYS)
-    client.post(reverse("import-job", args=[job.pk]), {"action": "import"})
+    client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "import"})
     assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == "done", timeout=20), worker.log()
     assert stored_values() == {Decimal("40.000")}

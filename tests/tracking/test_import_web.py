@@ -46,7 +46,7 @@ def csv_file(text: str, name: str = "team.csv") -> SimpleUploadedFile:
 
 
 def upload(client, file, **fields):
-    return client.post(reverse("import-upload"), {"file": file, **fields})
+    return client.post(reverse("tracking:import-upload"), {"file": file, **fields})
 
 
 def three_rows_one_bad() -> str:
@@ -62,7 +62,7 @@ def three_rows_one_bad() -> str:
 def confirm(client, job: ImportJob, capture, **options):
     """Confirm the import; without a worker (eager tasks) it runs when the request commits."""
     with capture(execute=True):
-        return client.post(reverse("import-job", args=[job.pk]), {"action": "import", **options}, follow=True)
+        return client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "import", **options}, follow=True)
 
 
 def wait_until_finished(job: ImportJob, seconds: float = 20) -> ImportJob:
@@ -81,7 +81,7 @@ def wait_until_finished(job: ImportJob, seconds: float = 20) -> ImportJob:
 def test_an_admin_goes_from_upload_to_result_with_the_import_run_by_a_worker(celery_worker, admin_client, ana):
     response = upload(admin_client, csv_file(three_rows_one_bad()))
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("import-job", args=[job.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("tracking:import-job", args=[job.pk])
 
     preview = admin_client.get(response["Location"]).content.decode()
     assert "Per-day file" in preview and "UTF-8" in preview and "comma" in preview
@@ -90,17 +90,17 @@ def test_an_admin_goes_from_upload_to_result_with_the_import_run_by_a_worker(cel
     assert "must be between 0 and 25" in preview
     assert Snapshot.objects.count() == 0
 
-    confirmed = admin_client.post(reverse("import-job", args=[job.pk]), {"action": "import", "skip_invalid": "on"})
+    confirmed = admin_client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "import", "skip_invalid": "on"})
     assert confirmed.status_code == 302
     job = wait_until_finished(job)
     assert (job.status, job.progress, job.created, job.rejected) == ("done", 100, 2, 1)
     assert sorted(Snapshot.objects.values_list("date", "ssi")) == [
         (days_ago(2), Decimal("50.000")), (days_ago(0), Decimal("61.000"))]
 
-    result = admin_client.get(reverse("import-status", args=[job.pk])).content.decode()
+    result = admin_client.get(reverse("tracking:import-status", args=[job.pk])).content.decode()
     assert "Imported." in result and "2 created, 0 updated, 0 unchanged; 1 rejected row skipped" in result
     assert "hx-trigger" not in result  # finished: the page stops polling
-    history = admin_client.get(reverse("imports")).content.decode()
+    history = admin_client.get(reverse("tracking:imports")).content.decode()
     assert "team.csv" in history and "<td>Done</td>" in history and "<td>admin</td>" in history
 
 
@@ -110,7 +110,7 @@ def test_a_large_file_is_previewed_by_the_worker_while_the_page_polls(celery_wor
     upload(admin_client, csv_file(three_rows_one_bad()))
     job = wait_until_finished(ImportJob.objects.get())
     assert (job.rows, job.rejected, job.created) == (3, 1, 2)
-    page = admin_client.get(reverse("import-status", args=[job.pk])).content.decode()
+    page = admin_client.get(reverse("tracking:import-status", args=[job.pk])).content.decode()
     assert "The first rows, as read" in page and "hx-trigger" not in page
 
 
@@ -120,7 +120,7 @@ def test_the_preview_writes_nothing_and_the_page_polls_while_a_job_runs(admin_cl
     assert (job.status, job.rows, job.rejected) == ("preview", 3, 1)
     assert Snapshot.objects.count() == 0
     ImportJob.objects.filter(pk=job.pk).update(status="running", progress=40)
-    page = admin_client.get(reverse("import-job", args=[job.pk])).content.decode()
+    page = admin_client.get(reverse("tracking:import-job", args=[job.pk])).content.decode()
     assert f'hx-get="/imports/{job.pk}/status/"' in page
     assert '<progress id="import-progress" value="40" max="100">' in page
     assert "htmx-2.min.js" in page and "<script>" not in page
@@ -132,7 +132,7 @@ def test_the_preview_shows_how_the_file_was_read(admin_client, ana):
             "ana@example.com;13/03/2026;42;Zoë\r\n")
     upload(admin_client, SimpleUploadedFile("excel.csv", text.encode("cp1252")))
     job = ImportJob.objects.get()
-    page = admin_client.get(reverse("import-job", args=[job.pk])).content.decode()
+    page = admin_client.get(reverse("tracking:import-job", args=[job.pk])).content.decode()
     assert "<dd>Windows-1252</dd>" in page
     assert "<dd>semicolon</dd>" in page and "<dd>day-first</dd>" in page
     assert "<td>2</td><td>ana@example.com</td><td>2026-03-05</td><td>41.5</td>" in page
@@ -142,18 +142,18 @@ def test_a_usage_report_offers_its_period_end_as_the_snapshot_date(admin_client,
     text = "Email,Start date,End date,SSI,Searches\nana@example.com,2026-02-01,2026-02-28,52,42\n"
     upload(admin_client, csv_file(text, "usage.csv"))
     job = ImportJob.objects.get()
-    page = admin_client.get(reverse("import-job", args=[job.pk])).content.decode()
+    page = admin_client.get(reverse("tracking:import-job", args=[job.pk])).content.decode()
     assert "Sales Navigator usage report" in page
     assert 'name="as_of" value="2026-02-28"' in page
 
-    admin_client.post(reverse("import-job", args=[job.pk]), {"action": "check", "as_of": "2026-03-01"})
+    admin_client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "check", "as_of": "2026-03-01"})
     job.refresh_from_db()
     assert (job.options["as_of"], job.report["sample"][0]["date"]) == ("2026-03-01", "2026-03-01")
 
 
 def test_a_binary_file_is_refused_whatever_its_name(admin_client):
     upload(admin_client, SimpleUploadedFile("scores.csv", (FILES / "png_renamed.csv").read_bytes()))
-    page = admin_client.get(reverse("import-job", args=[ImportJob.objects.get().pk])).content.decode()
+    page = admin_client.get(reverse("tracking:import-job", args=[ImportJob.objects.get().pk])).content.decode()
     assert "This file cannot be imported." in page
     assert "This is an image, not a CSV file: export or save it as CSV and import that." in page
     assert 'value="import"' not in page
@@ -185,7 +185,7 @@ class _UnreadableBody:
 def test_an_upload_announcing_more_than_the_limit_is_refused_before_its_body_is_read(admin_client, settings):
     settings.SSI_IMPORT_MAX_BYTES = 1024 * 1024
     response = admin_client.post(
-        reverse("import-upload"), data=b"--x--", content_type="multipart/form-data; boundary=x",
+        reverse("tracking:import-upload"), data=b"--x--", content_type="multipart/form-data; boundary=x",
         CONTENT_LENGTH=str(5 * 1024 * 1024), **{"wsgi.input": _UnreadableBody()},
     )
     assert response.status_code == 413
@@ -215,10 +215,10 @@ def test_undo_restores_the_values_an_import_overwrote(admin_client, ana, django_
     assert (job.status, job.created, job.updated) == ("done", 1, 1)
     assert Snapshot.objects.get(date=days_ago(3)).ssi == Decimal("42.000")
 
-    confirm_page = admin_client.get(reverse("import-undo", args=[job.pk])).content.decode()
+    confirm_page = admin_client.get(reverse("tracking:import-undo", args=[job.pk])).content.decode()
     assert "Undo this import" in confirm_page and "csrfmiddlewaretoken" in confirm_page
     assert Snapshot.objects.count() == 2  # asking changes nothing
-    response = admin_client.post(reverse("import-undo", args=[job.pk]), follow=True)
+    response = admin_client.post(reverse("tracking:import-undo", args=[job.pk]), follow=True)
     assert "1 rows restored to their previous values, 1 rows it had added removed" in response.content.decode()
     restored = Snapshot.objects.get()
     assert (restored.date, restored.ssi, restored.brand, restored.industry_rank, restored.source) == (
@@ -231,7 +231,7 @@ def test_undo_needs_a_post(admin_client, ana, django_capture_on_commit_callbacks
     upload(admin_client, csv_file(f"email,date,ssi\nana@example.com,{days_ago(1)},42\n"))
     job = ImportJob.objects.get()
     confirm(admin_client, job, django_capture_on_commit_callbacks)
-    admin_client.get(reverse("import-undo", args=[job.pk]))
+    admin_client.get(reverse("tracking:import-undo", args=[job.pk]))
     assert Snapshot.objects.count() == 1
 
 
@@ -241,7 +241,7 @@ def test_with_rejected_rows_and_no_skip_nothing_is_written_and_the_result_says_w
     confirm(admin_client, job, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == "failed" and Snapshot.objects.count() == 0
-    page = admin_client.get(reverse("import-job", args=[job.pk])).content.decode()
+    page = admin_client.get(reverse("tracking:import-job", args=[job.pk])).content.decode()
     assert "Nothing was written." in page and "1 row rejected" in page
 
 
@@ -258,7 +258,7 @@ def test_unknown_people_are_created_only_when_asked(admin_client, django_capture
     upload(admin_client, csv_file(f"email,date,ssi\nnew.person@example.com,{days_ago(1)},42\n"))
     job = ImportJob.objects.get()
     assert job.rejected == 1 and "No one here has the email" in str(job.report["rejected"])
-    admin_client.post(reverse("import-job", args=[job.pk]), {"action": "check", "create_users": "on"})
+    admin_client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "check", "create_users": "on"})
     job.refresh_from_db()
     assert (job.rejected, job.created) == (0, 1)
     assert not User.objects.filter(email="new.person@example.com").exists()  # the preview created nobody
@@ -272,9 +272,9 @@ def test_the_import_task_ends_quietly_for_a_missing_job(db):
 
 def test_admins_see_the_import_link_and_others_do_not(client, admin, sales):
     client.force_login(admin)
-    assert 'href="/imports/">Import</a>' in client.get(reverse("dashboard")).content.decode()
+    assert 'href="/imports/">Import</a>' in client.get(reverse("scoring:dashboard")).content.decode()
     client.force_login(sales)
-    assert 'href="/imports/"' not in client.get(reverse("dashboard")).content.decode()
+    assert 'href="/imports/"' not in client.get(reverse("scoring:dashboard")).content.decode()
 
 
 @pytest.mark.parametrize("persona", ["sales", "manager", "outsider"])
@@ -282,9 +282,9 @@ def test_everyone_but_an_admin_gets_404_on_every_import_url(client, request, adm
     job = ImportJob.objects.create(file_name="x.csv", created_by=admin, status="done")
     client.force_login(request.getfixturevalue(persona))
     for method, name, args in [
-        ("get", "imports", []), ("post", "import-upload", []), ("get", "import-job", [job.pk]),
-        ("post", "import-job", [job.pk]), ("get", "import-status", [job.pk]), ("get", "import-undo", [job.pk]),
-        ("post", "import-undo", [job.pk]),
+        ("get", "tracking:imports", []), ("post", "tracking:import-upload", []), ("get", "tracking:import-job", [job.pk]),
+        ("post", "tracking:import-job", [job.pk]), ("get", "tracking:import-status", [job.pk]), ("get", "tracking:import-undo", [job.pk]),
+        ("post", "tracking:import-undo", [job.pk]),
     ]:
         response = getattr(client, method)(reverse(name, args=args), {"action": "import"} if method == "post" else {})
         assert response.status_code == 404, (name, method)
@@ -294,11 +294,11 @@ def test_everyone_but_an_admin_gets_404_on_every_import_url(client, request, adm
 def test_a_report_without_dates_asks_for_one_and_imports_with_it(admin_client, ana):
     upload(admin_client, SimpleUploadedFile("seats.csv", (FILES / "sales_navigator_no_dates.csv").read_bytes()))
     job = ImportJob.objects.get()
-    page = admin_client.get(reverse("import-job", args=[job.pk])).content.decode()
+    page = admin_client.get(reverse("tracking:import-job", args=[job.pk])).content.decode()
     assert "The file has no Date column: give the date its scores were taken (the as-of date)." in page
     assert 'name="as_of"' in page and "Check again with this date" in page
 
-    admin_client.post(reverse("import-job", args=[job.pk]), {"action": "check", "as_of": str(days_ago(1))})
+    admin_client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "check", "as_of": str(days_ago(1))})
     job.refresh_from_db()
     assert (job.error, job.rows, job.created, job.report["sample"][0]["date"]) == ("", 1, 1, str(days_ago(1)))
 
@@ -310,7 +310,7 @@ def test_a_large_undo_runs_on_a_worker(admin_client, ana, django_capture_on_comm
     job = ImportJob.objects.get()
     confirm(admin_client, job, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks() as queued:
-        response = admin_client.post(reverse("import-undo", args=[job.pk]), follow=True)
+        response = admin_client.post(reverse("tracking:import-undo", args=[job.pk]), follow=True)
     assert "in the background" in response.content.decode()
     assert Snapshot.objects.count() == 2  # not yet: the task is queued after commit
     for callback in queued:
@@ -326,7 +326,7 @@ def test_with_the_broker_down_confirming_says_so_and_the_import_can_be_started_l
     job = ImportJob.objects.get()
     celery_worker.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens there
     try:
-        page = admin_client.post(reverse("import-job", args=[job.pk]), {"action": "import", "skip_invalid": "on"},
+        page = admin_client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "import", "skip_invalid": "on"},
                                  follow=True).content.decode()
     finally:
         celery_worker.conf.broker_write_url = None
@@ -334,5 +334,5 @@ def test_with_the_broker_down_confirming_says_so_and_the_import_can_be_started_l
     job.refresh_from_db()
     assert job.status == "preview" and Snapshot.objects.count() == 0
 
-    admin_client.post(reverse("import-job", args=[job.pk]), {"action": "import", "skip_invalid": "on"})
+    admin_client.post(reverse("tracking:import-job", args=[job.pk]), {"action": "import", "skip_invalid": "on"})
     assert wait_until_finished(job).created == 2

@@ -39,13 +39,13 @@ def _state(email="new.person@example.com"):
 def test_inviting_while_mail_is_down_keeps_the_person_and_says_the_email_was_not_sent(
         client, admin, east, celery_worker, mail_down):
     client.force_login(admin)
-    response = client.post(reverse("team-members", args=["east"]), NEW)
+    response = client.post(reverse("tracking:team-members", args=["east"]), NEW)
     assert response.status_code == 302
     person = User.objects.get(email="new.person@example.com")
     assert Membership.objects.filter(user=person, team=east).exists()
     # The first attempt and its one retry both meet a refused connection.
     assert wait_for(lambda: _state() == ("failed", 2)), _state()
-    page = client.get(reverse("team-members", args=["east"]))
+    page = client.get(reverse("tracking:team-members", args=["east"]))
     assert page.status_code == 200
     text = page.content.decode()
     assert "Invitation not sent yet: mail server unreachable." in text
@@ -55,12 +55,12 @@ def test_inviting_while_mail_is_down_keeps_the_person_and_says_the_email_was_not
     mail_down.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     membership = Membership.objects.get(user=person, team=east)
-    resent = client.post(reverse("team-member-resend", args=["east", membership.pk]))
+    resent = client.post(reverse("tracking:team-member-resend", args=["east", membership.pk]))
     assert resent.status_code == 302
     assert wait_for(lambda: _state() == ("sent", 3)), _state()
     assert [m.to for m in mail.outbox] == [["new.person@example.com"]]
     assert "/accounts/reset/" in mail.outbox[0].body
-    after = client.get(reverse("team-members", args=["east"])).content.decode()
+    after = client.get(reverse("tracking:team-members", args=["east"])).content.decode()
     assert "Invitation not sent yet" not in after
     assert "(invited)" in after
 
@@ -76,7 +76,7 @@ def test_inviting_while_the_broker_is_down_too_answers_and_offers_a_resend(clien
     app.pool.force_close_all()
     try:
         client.force_login(admin)
-        response = client.post(reverse("team-members", args=["east"]), NEW)
+        response = client.post(reverse("tracking:team-members", args=["east"]), NEW)
     finally:
         app.conf.broker_url = old_url
         app.pool.force_close_all()
@@ -85,7 +85,7 @@ def test_inviting_while_the_broker_is_down_too_answers_and_offers_a_resend(clien
     assert _state() == ("failed", 0)
     assert Invitation.objects.get().problem == "mail queue unreachable"
     assert "Invitation not sent yet: mail queue unreachable." in client.get(
-        reverse("team-members", args=["east"])).content.decode()
+        reverse("tracking:team-members", args=["east"])).content.decode()
 
 
 @pytest.mark.django_db(transaction=True)

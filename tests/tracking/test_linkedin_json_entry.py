@@ -36,13 +36,13 @@ def logged_in(client, sales):
 
 
 def test_pasted_json_fills_every_figure_and_todays_date(logged_in):
-    body = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": "  " + LINKEDIN_JSON}).json()
+    body = logged_in.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": "  " + LINKEDIN_JSON}).json()
     assert body["values"] == {**EXPECTED, "date": "2026-03-21"}
     assert body["message"] == "Filled 9 figures from LinkedIn. Check them, then save."
 
 
 def test_pasted_json_fills_the_form_without_javascript(logged_in):
-    page = logged_in.post(reverse("entry"), {"paste": "1", "linkedin_text": LINKEDIN_JSON, "date": "2026-03-01"})
+    page = logged_in.post(reverse("tracking:entry"), {"paste": "1", "linkedin_text": LINKEDIN_JSON, "date": "2026-03-01"})
     html = page.content.decode()
     assert 'name="date" value="2026-03-21"' in html
     assert 'name="ssi" value="19.706"' in html and 'name="network_avg" value="21.07"' in html
@@ -51,14 +51,14 @@ def test_pasted_json_fills_the_form_without_javascript(logged_in):
 
 def test_an_uploaded_json_file_fills_the_form(logged_in):
     upload = SimpleUploadedFile("ssi.json", LINKEDIN_JSON.encode(), content_type="application/json")
-    html = logged_in.post(reverse("entry"), {"paste_file": "1", "linkedin_file": upload}).content.decode()
+    html = logged_in.post(reverse("tracking:entry"), {"paste_file": "1", "linkedin_file": upload}).content.decode()
     assert 'name="industry_rank" value="63"' in html and 'name="brand" value="8.145"' in html
     assert "Filled 9 figures from LinkedIn." in html
 
 
 def test_saving_the_filled_form_keeps_one_snapshot_for_today_with_ranks_and_averages(logged_in, sales):
-    values = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": LINKEDIN_JSON}).json()["values"]
-    response = logged_in.post(reverse("entry"), values)
+    values = logged_in.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": LINKEDIN_JSON}).json()["values"]
+    response = logged_in.post(reverse("tracking:entry"), values)
     assert response.status_code == 302
     saved = Snapshot.objects.get()
     assert (saved.user, saved.date, saved.ssi, saved.insights, saved.industry_rank, saved.network_rank,
@@ -74,17 +74,17 @@ def test_saving_the_filled_form_keeps_one_snapshot_for_today_with_ranks_and_aver
      "LinkedIn's data cannot be used: "),
 ])
 def test_json_that_cannot_be_used_says_why_and_fills_nothing(logged_in, text, message):
-    body = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": text}).json()
+    body = logged_in.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": text}).json()
     assert body["values"] == {}
     assert body["message"].startswith(message)
 
 
 def test_a_file_that_is_not_json_is_refused_with_the_parsers_sentence(logged_in):
     upload = SimpleUploadedFile("ssi.json", b"\x89PNG\r\n\x1a\n\x00\x00")
-    html = logged_in.post(reverse("entry"), {"paste_file": "1", "linkedin_file": upload}).content.decode()
+    html = logged_in.post(reverse("tracking:entry"), {"paste_file": "1", "linkedin_file": upload}).content.decode()
     assert "This is an image, not a CSV file" in html
 
 
 def test_the_file_button_without_a_file_asks_for_one(logged_in):
-    html = logged_in.post(reverse("entry"), {"paste_file": "1"}).content.decode()
+    html = logged_in.post(reverse("tracking:entry"), {"paste_file": "1"}).content.decode()
     assert "Choose the JSON file saved from LinkedIn&#x27;s SSI page." in html

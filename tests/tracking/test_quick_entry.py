@@ -39,7 +39,7 @@ def test_a_new_day_starts_from_the_latest_logged_scores_but_not_its_activity(log
     snap(sales, dt.date(2026, 6, 1), 40)
     snap(sales, dt.date(2026, 6, 8), 43, pillars=[12.5, 10, 8.5, 12], industry_rank=5, network_avg=31)
     Activity.objects.create(user=sales, period_start=dt.date(2026, 6, 8), period_end=dt.date(2026, 6, 8), searches=9)
-    html = logged_in.get(reverse("entry")).content.decode()
+    html = logged_in.get(reverse("tracking:entry")).content.decode()
     assert value_of(html, "date") == "2026-06-10"
     # The total is left blank (= the pillars' sum), so changing a pillar never contradicts it.
     assert [value_of(html, f) for f in ("ssi", "brand", "industry_rank", "network_avg", "network_rank")] == [
@@ -56,7 +56,7 @@ def test_a_new_day_starts_from_the_latest_logged_scores_but_not_its_activity(log
 def test_editing_a_logged_day_shows_that_day_and_compares_with_the_day_before(logged_in, sales):
     snap(sales, dt.date(2026, 6, 1), 40)
     snap(sales, dt.date(2026, 6, 8), 44)
-    html = logged_in.get(reverse("entry"), {"date": "2026-06-08"}).content.decode()
+    html = logged_in.get(reverse("tracking:entry"), {"date": "2026-06-08"}).content.decode()
     assert value_of(html, "ssi") == "44"
     assert last_of(html, "ssi") == "40"
     text = re.sub(r"<[^>]+>", "", html)
@@ -68,7 +68,7 @@ def test_editing_a_logged_day_shows_that_day_and_compares_with_the_day_before(lo
 @pytest.mark.django_db
 @time_machine.travel(NOW)
 def test_a_first_ever_entry_starts_blank(logged_in):
-    html = logged_in.get(reverse("entry")).content.decode()
+    html = logged_in.get(reverse("tracking:entry")).content.decode()
     assert value_of(html, "brand") == ""
     assert "data-last" not in html
     assert "Figures start from" not in html
@@ -76,14 +76,14 @@ def test_a_first_ever_entry_starts_blank(logged_in):
 
 @pytest.mark.django_db
 def test_the_page_uses_its_script_file_and_no_inline_script(logged_in):
-    html = logged_in.get(reverse("entry")).content.decode()
+    html = logged_in.get(reverse("tracking:entry")).content.decode()
     assert '<script src="/static/js/entry.js" defer></script>' in html
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
 
 
 @pytest.mark.django_db
 def test_the_parse_endpoint_returns_the_figures_found(logged_in):
-    response = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": FULL_PAGE})
+    response = logged_in.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": FULL_PAGE})
     assert response.status_code == 200
     body = response.json()
     assert body["values"]["brand"] == "12.96"
@@ -93,25 +93,25 @@ def test_the_parse_endpoint_returns_the_figures_found(logged_in):
 
 @pytest.mark.django_db
 def test_the_parse_endpoint_says_what_it_did_not_find(logged_in):
-    body = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": "Top 7% of your network"}).json()
+    body = logged_in.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": "Top 7% of your network"}).json()
     assert body["values"] == {"network_rank": "7"}
     assert body["message"].startswith("Filled 1 figure from LinkedIn.")
     assert "Not found: SSI, Establish your professional brand" in body["message"]
-    body = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": "hello"}).json()
+    body = logged_in.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": "hello"}).json()
     assert body["message"].startswith("No SSI figures found in the pasted text.")
 
 
 @pytest.mark.django_db
 def test_the_parse_endpoint_is_for_logged_in_posts_only(client, logged_in):
-    assert logged_in.get(reverse("entry-parse-linkedin")).status_code == 405
+    assert logged_in.get(reverse("tracking:entry-parse-linkedin")).status_code == 405
     client.logout()
-    assert client.post(reverse("entry-parse-linkedin"), {"linkedin_text": FULL_PAGE}).status_code == 302
+    assert client.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": FULL_PAGE}).status_code == 302
 
 
 @pytest.mark.django_db
 @time_machine.travel(NOW)
 def test_without_javascript_fill_re_renders_the_form_filled_and_saves_nothing(logged_in):
-    response = logged_in.post(reverse("entry"), {
+    response = logged_in.post(reverse("tracking:entry"), {
         "paste": "1", "linkedin_text": FULL_PAGE, "date": "2026-06-09", "searches": "7", "brand": "1",
     })
     assert response.status_code == 200
@@ -126,8 +126,8 @@ def test_without_javascript_fill_re_renders_the_form_filled_and_saves_nothing(lo
 @pytest.mark.django_db
 @time_machine.travel(NOW)
 def test_the_filled_figures_save_as_they_were_read(logged_in, sales):
-    values = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": FULL_PAGE}).json()["values"]
-    response = logged_in.post(reverse("entry"), {"date": "2026-06-10", **values})
+    values = logged_in.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": FULL_PAGE}).json()["values"]
+    response = logged_in.post(reverse("tracking:entry"), {"date": "2026-06-10", **values})
     assert response.status_code == 302
     saved = Snapshot.objects.get(user=sales)
     assert (str(saved.ssi), str(saved.brand), saved.industry_rank, str(saved.industry_avg)) == (
@@ -143,7 +143,7 @@ CONTRADICTING_PASTE = (
 
 @pytest.mark.django_db
 def test_pillars_that_contradict_the_total_are_not_filled_and_the_notice_says_why(logged_in):
-    body = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": CONTRADICTING_PASTE}).json()
+    body = logged_in.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": CONTRADICTING_PASTE}).json()
     assert body["values"] == {"industry_rank": "78", "network_rank": "91"}
     assert body["message"] == (
         "Filled 2 figures from LinkedIn. Check them, then save. Not filled: the pillars add up to 21.414 but "
@@ -154,7 +154,7 @@ def test_pillars_that_contradict_the_total_are_not_filled_and_the_notice_says_wh
 @pytest.mark.django_db
 @time_machine.travel(NOW)
 def test_without_javascript_a_refused_figure_keeps_what_the_form_held_and_nothing_is_saved(logged_in, sales):
-    response = logged_in.post(reverse("entry"), {
+    response = logged_in.post(reverse("tracking:entry"), {
         "paste": "1", "linkedin_text": CONTRADICTING_PASTE, "date": "2026-06-09", "brand": "12.5", "ssi": "40",
     })
     html = response.content.decode()
@@ -170,7 +170,7 @@ def test_a_page_in_portuguese_fills_the_form(logged_in):
         "0 | Localizar as pessoas certas\n0 | Interagir oferecendo insights\n0,2 | Criar relacionamentos\n"
         "Primeiros 10%\nClassificação do SSI no setor\nPrimeiros 20%\nClassificação do SSI na rede"
     )
-    body = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": text}).json()
+    body = logged_in.post(reverse("tracking:entry-parse-linkedin"), {"linkedin_text": text}).json()
     assert body["values"] == {
         "ssi": "21", "brand": "21.048", "people": "0", "insights": "0", "relationships": "0.2",
         "industry_rank": "10", "network_rank": "20",
@@ -180,6 +180,6 @@ def test_a_page_in_portuguese_fills_the_form(logged_in):
 @pytest.mark.django_db
 @time_machine.travel(NOW)
 def test_an_absurdly_large_number_is_refused_in_words(logged_in):
-    response = logged_in.post(reverse("entry"), {"date": "2026-06-10", "ssi": "1e30"})
+    response = logged_in.post(reverse("tracking:entry"), {"date": "2026-06-10", "ssi": "1e30"})
     assert response.status_code == 200
     assert "SSI is too large." in response.content.decode()

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from tracking.api import views
 
@@ -9,5 +9,4 @@ urlpatterns = [
     path("snapshots", views.snapshots, name="api-snapshots"),
     path("snapshots/<path:day>", views.snapshot, name="api-snapshot"),
     path("capture", views.capture, name="api-capture"),
-    re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -44,7 +44,7 @@ def lower_case_emails(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracking', '0006_safe_import_lease'),
+        ('tracking', '0006_import_lease'),
     ]
 
     operations = [

@@ -15,8 +15,8 @@ DROP_EARLY_ROWS = [
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0010_safe_recompute_dispatched_at'),
-        ('tracking', '0006_abuse_early_dates_and_email_case'),
+        ('scoring', '0010_recompute_dispatched_at'),
+        ('tracking', '0007_early_dates_and_email_case'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracking', '0007_abuse_invitations'),
+        ('tracking', '0008_invitations'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracking', '0006_abuse_early_dates_and_email_case'),
+        ('tracking', '0007_early_dates_and_email_case'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracking', '0006_ext_api_token_scope'),
+        ('tracking', '0010_references_are_foreign_keys'),
     ]
 
     operations = [

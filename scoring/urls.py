@@ -1,0 +1,23 @@
+"""What is derived: dashboards, teams, comparisons, the organisation, and the
+API's read side."""
+
+from django.urls import path
+
+from scoring import api, team_views, views
+
+app_name = "scoring"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("people/<int:person_id>/", views.person_dashboard, name="person-dashboard"),
+    path("people/<int:person_id>/goal/", views.set_goal, name="set-goal"),
+    path("people/<int:person_id>/notes/", views.add_annotation, name="add-annotation"),
+    path("teams/", team_views.team_list, name="teams"),
+    path("teams/<slug:slug>/", team_views.team_page, name="team"),
+    path("compare/", team_views.compare, name="compare"),
+    path("organisation/", team_views.organisation, name="organisation"),
+    # The API's read endpoints (no trailing slashes, as API clients expect).
+    path("api/v1/trends", api.trends, name="api-trends"),
+    path("api/v1/teams", api.teams, name="api-teams"),
+    path("api/v1/teams/<path:slug>/days", api.team_days, name="api-team-days"),
+]
