@@ -163,7 +163,7 @@ def test_the_headline_says_which_day_it_is_from_when_not_today(client, sales, ut
     trends.recompute(sales.pk)
     with time_machine.travel(utc, tick=False):
         client.force_login(sales)
-        html = client.get(reverse("dashboard")).content.decode()
+        html = client.get(reverse("scoring:dashboard")).content.decode()
     assert f'<span class="value">41</span><span class="label">{label}</span>' in html
 
 
@@ -171,7 +171,7 @@ def test_the_headline_says_which_day_it_is_from_when_not_today(client, sales, ut
 @time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
 def test_a_short_history_reads_what_a_trend_needs_instead_of_a_slope(client, sales, history):
     client.force_login(sales)
-    html = client.get(reverse("dashboard")).content.decode()
+    html = client.get(reverse("scoring:dashboard")).content.decode()
     # Four readings from the 12th to the 20th.
     assert "Trend over the last 90 days: <span class=\"muted\">4 days logged, spanning 8 days; " \
         "a trend needs at least 5 days logged spanning 3 weeks.</span>" in html

@@ -88,7 +88,7 @@ def test_the_dashboard_shows_only_the_surviving_insight(client, sales):
     _history(sales, _planted())
     client.force_login(sales)
     with time_machine.travel(dt.datetime(2026, 8, 3, 12, tzinfo=dt.UTC), tick=False):
-        html = client.get(reverse("dashboard")).content.decode()
+        html = client.get(reverse("scoring:dashboard")).content.decode()
     assert "<li>Weeks with 12+ comments were followed by 0.4 Insights points more than weeks with fewer (15 weeks against 15).</li>" in html
     assert "reactions were followed" not in html
     assert "Each of the 2 pairs" in html and "Not enough evidence yet" not in html
