@@ -294,7 +294,8 @@ SSI_IMPORT_MAX_BYTES = env.int("SSI_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 SSI_LINKEDIN_FILE_MAX_BYTES = env.int("SSI_LINKEDIN_FILE_MAX_BYTES", default=1024 * 1024)
 # Pages that take a file, and the setting holding its largest size. Any other
 # body may have DATA_UPLOAD_MAX_MEMORY_SIZE (see ssi_dashboard/bodylimit.py).
-SSI_UPLOAD_LIMITS = {"/imports/upload/": "SSI_IMPORT_MAX_BYTES", "/entry/": "SSI_LINKEDIN_FILE_MAX_BYTES"}
+SSI_UPLOAD_LIMITS = {"/imports/upload/": "SSI_IMPORT_MAX_BYTES", "/me/imports/upload/": "SSI_IMPORT_MAX_BYTES",
+                     "/entry/": "SSI_LINKEDIN_FILE_MAX_BYTES"}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

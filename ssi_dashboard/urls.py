@@ -40,6 +40,11 @@ urlpatterns = [
     path("imports/<int:job_id>/", import_views.job_page, name="import-job"),
     path("imports/<int:job_id>/status/", import_views.job_status, name="import-status"),
     path("imports/<int:job_id>/undo/", import_views.undo, name="import-undo"),
+    path("me/imports/", import_views.imports, {"own": True}, name="my-imports"),
+    path("me/imports/upload/", import_views.upload, {"own": True}, name="my-import-upload"),
+    path("me/imports/<int:job_id>/", import_views.job_page, {"own": True}, name="my-import-job"),
+    path("me/imports/<int:job_id>/status/", import_views.job_status, {"own": True}, name="my-import-status"),
+    path("me/imports/<int:job_id>/undo/", import_views.undo, {"own": True}, name="my-import-undo"),
     path("organisation/", team_views.organisation, name="organisation"),
     path(
         "accounts/login/",

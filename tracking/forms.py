@@ -3,10 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
+from django.utils.text import slugify
 
 from tracking import linkedin_text, rules
 from tracking.identity import canonical_email
-from tracking.models import Activity, Snapshot, User
+from tracking.models import Activity, ImportJob, Membership, NotificationPreference, Snapshot, Team, User
 
 _NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 
@@ -150,3 +151,117 @@ class QueuedPasswordResetForm(PasswordResetForm):
         body = render_to_string(email_template_name, context)
         html = render_to_string(html_email_template_name, context) if html_email_template_name else None
         mail.queue_email(subject, body, [to_email], html)
+
+
+# --- imports ----------------------------------------------------------------
+
+class UploadForm(forms.Form):
+    as_of = forms.DateField(
+        label="Snapshot date (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For a Sales Navigator usage report without a date column; by default its period's end.",
+    )
+    file = forms.FileField(
+        label="CSV file, or LinkedIn's SSI JSON",
+        help_text="Per-day files (one row per person per day) and Sales Navigator usage reports; "
+                  "UTF-8, UTF-16 or Windows-1252; comma, semicolon or tab separated.",
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of and as_of > self.today:
+            raise forms.ValidationError("The snapshot date cannot be in the future.")
+        return as_of
+
+
+class OptionsForm(UploadForm):
+    """The choices made on the preview page before the import runs."""
+
+    create_users = forms.BooleanField(
+        label="Create people the file names who are not here yet", required=False,
+        help_text="They get no password; they set one with “Forgot password”.",
+    )
+    skip_invalid = forms.BooleanField(
+        label="Import the valid rows and skip the rejected ones", required=False,
+        help_text="Otherwise one rejected row means nothing is written.",
+    )
+
+    def __init__(self, *args, own: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["file"]
+        if own:
+            # A person importing their own history creates no one.
+            del self.fields["create_users"]
+        self.fields["as_of"].help_text = "The date of the usage report's scores when its rows carry none."
+
+    def options(self, job: ImportJob) -> dict:
+        data = self.cleaned_data
+        return {
+            **(job.options or {}), "as_of": data["as_of"].isoformat() if data["as_of"] else None,
+            "create_users": data.get("create_users", False), "skip_invalid": data["skip_invalid"],
+        }
+
+
+# --- settings ---------------------------------------------------------------
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Name", help_text="What will use it, e.g. “daily push from my laptop”.")
+    can_write_for_anyone = forms.BooleanField(
+        required=False, label="May record days for anyone (admins only: for an integration)"
+    )
+
+
+class PreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["weekly_digest", "team_digest", "alerts", "daily_reminder", "reminder_time"]
+        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+
+class TimeZoneForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["time_zone"]
+
+
+# --- teams ------------------------------------------------------------------
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "leaderboard_visible"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not slugify(name):
+            raise forms.ValidationError("Use at least one letter or digit in the name.")
+        return name
+
+
+class TeamSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["leaderboard_visible"]
+
+
+class AddPersonForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    name = forms.CharField(max_length=150, required=False, help_text="Only used when inviting someone new.")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def clean_email(self):
+        email = canonical_email(self.cleaned_data["email"])
+        if Membership.objects.filter(team=self.team, user__email=email).exists():
+            raise forms.ValidationError(f"{email} is already in {self.team.name}.")
+        return email
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)

@@ -1,15 +1,16 @@
 """CSV import for admins (upload → preview → confirm → progress → result, the
 history, undo) and the CSV downloads (a person's data, a team's).
 
-Every import page is for admins only: anyone else gets a 404, as for a page
-that does not exist. Uploads go straight to disk, byte-counted against
+The import pages under ``/imports/`` are for admins only: anyone else gets a
+404, as for a page that does not exist. The same pages under ``/me/imports/``
+are anyone's import of their own history: the job is about them, rows without
+an email are theirs, and a job about anyone else answers 404. Uploads go straight to disk, byte-counted against
 ``SSI_IMPORT_MAX_BYTES``; a request announcing more than that is refused
 before its body is read.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
@@ -21,59 +22,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tracking.access import get_managed_team_for_viewer, get_person_for_viewer, require_admin
+from tracking.forms import OptionsForm, UploadForm
 from tracking.importing import export, jobs, lease, parser, writer
 from tracking.models import ImportJob, Membership
 
 # Room for the multipart envelope and the form's other fields around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 HISTORY_PAGE = 50
-
-
-class UploadForm(forms.Form):
-    as_of = forms.DateField(
-        label="Snapshot date (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="For a Sales Navigator usage report without a date column; by default its period's end.",
-    )
-    file = forms.FileField(
-        label="CSV file, or LinkedIn's SSI JSON",
-        help_text="Per-day files (one row per person per day) and Sales Navigator usage reports; "
-                  "UTF-8, UTF-16 or Windows-1252; comma, semicolon or tab separated.",
-    )
-
-    def __init__(self, *args, today, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-
-    def clean_as_of(self):
-        as_of = self.cleaned_data["as_of"]
-        if as_of and as_of > self.today:
-            raise forms.ValidationError("The snapshot date cannot be in the future.")
-        return as_of
-
-
-class OptionsForm(UploadForm):
-    """The choices made on the preview page before the import runs."""
-
-    create_users = forms.BooleanField(
-        label="Create people the file names who are not here yet", required=False,
-        help_text="They get no password; they set one with “Forgot password”.",
-    )
-    skip_invalid = forms.BooleanField(
-        label="Import the valid rows and skip the rejected ones", required=False,
-        help_text="Otherwise one rejected row means nothing is written.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["file"]
-        self.fields["as_of"].help_text = "The date of the usage report's scores when its rows carry none."
-
-    def options(self, job: ImportJob) -> dict:
-        data = self.cleaned_data
-        return {
-            **(job.options or {}), "as_of": data["as_of"].isoformat() if data["as_of"] else None,
-            "create_users": data["create_users"], "skip_invalid": data["skip_invalid"],
-        }
 
 
 class _CountingUploadHandler(TemporaryFileUploadHandler):
@@ -98,6 +53,7 @@ FORMAT_NAMES = {
     parser.DAILY: "Per-day file",
     parser.SALES_NAVIGATOR: "Sales Navigator usage report",
     parser.LINKEDIN_JSON: "LinkedIn SSI data (JSON)",
+    parser.LONG: "One value per row (date, field, value)",
 }
 
 
@@ -105,31 +61,60 @@ def format_name(key: str) -> str:
     return FORMAT_NAMES.get(key, "–")
 
 
-def _index(request, form=None, status=200, error=""):
+ADMIN_URLS = {"index": "imports", "upload": "import-upload", "job": "import-job", "status": "import-status",
+              "undo": "import-undo"}
+OWN_URLS = {"index": "my-imports", "upload": "my-import-upload", "job": "my-import-job",
+            "status": "my-import-status", "undo": "my-import-undo"}
+
+
+class _Scope:
+    """Whose imports a page shows: every import, for an admin (``/imports/``),
+    or a person's imports of their own history (``/me/imports/``), where a job
+    about anyone else answers 404 like a page that does not exist."""
+
+    def __init__(self, request, own: bool):
+        if not own:
+            require_admin(request.user)
+        self.own = own
+        self.person = request.user
+        self.urls = OWN_URLS if own else ADMIN_URLS
+
+    def jobs(self):
+        found = ImportJob.objects.select_related("created_by")
+        return found.filter(about=self.person) if self.own else found
+
+    def job(self, job_id: int) -> ImportJob:
+        return get_object_or_404(self.jobs(), pk=job_id)
+
+    def context(self) -> dict:
+        return {"urls": self.urls, "own": self.own}
+
+
+def _index(request, scope: _Scope, form=None, status=200, error=""):
     lease.reap()
-    history = Paginator(ImportJob.objects.select_related("created_by"), HISTORY_PAGE).get_page(request.GET.get("page"))
+    history = Paginator(scope.jobs(), HISTORY_PAGE).get_page(request.GET.get("page"))
     for job in history:
         job.format_name = format_name(job.format)
     return render(request, "imports/index.html", {
         "form": form or UploadForm(today=request.user.today()), "history": history, "error": error,
-        "max_mb": f"{parser.max_bytes() / 1024 / 1024:g}",
+        "max_mb": f"{parser.max_bytes() / 1024 / 1024:g}", **scope.context(),
     }, status=status)
 
 
 @login_required
-def imports(request):
-    """The upload form and the history of every import."""
-    require_admin(request.user)
-    return _index(request)
+def imports(request, own: bool = False):
+    """The upload form and the history of every import (or of one's own)."""
+    return _index(request, _Scope(request, own))
 
 
 @login_required
 @csrf_exempt
 @require_POST
-def upload(request):
+def upload(request, own: bool = False):
     """Receive a file. CSRF is checked in ``_receive``: checking it here would
-    read the body with the default upload handlers, before ours is in place."""
-    require_admin(request.user)
+    read the body with the default upload handlers, before ours is in place.
+    A file uploaded to one's own imports is about its uploader."""
+    scope = _Scope(request, own)
     limit = parser.max_bytes()
     try:
         announced = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -137,47 +122,49 @@ def upload(request):
         announced = 0
     if announced > limit + FORM_OVERHEAD_BYTES:
         # Refused from the header alone: not a byte of the body is read.
-        return _too_large(request, limit)
+        return _too_large(request, scope, limit)
     handler = _CountingUploadHandler(request, limit)
     request.upload_handlers = [handler]
-    return _receive(request, handler, limit)
+    return _receive(request, scope, handler, limit)
 
 
 @csrf_protect
-def _receive(request, handler: _CountingUploadHandler, limit: int):
+def _receive(request, scope: _Scope, handler: _CountingUploadHandler, limit: int):
     form = UploadForm(request.POST, request.FILES, today=request.user.today())
     if handler.too_large:
-        return _too_large(request, limit)
+        return _too_large(request, scope, limit)
     if not form.is_valid():
-        return _index(request, form, status=400)
+        return _index(request, scope, form, status=400)
     upload_file = form.cleaned_data["file"]
     as_of = form.cleaned_data["as_of"]
     job = ImportJob(
         created_by=request.user, file_name=upload_file.name[:255],
         options={"as_of": as_of.isoformat() if as_of else None, "create_users": False, "skip_invalid": False,
                  "via": "web"},
+        about=request.user if scope.own else None,
     )
     # A temporary upload is moved into MEDIA_ROOT/imports, not read back.
     job.file.save(upload_file.name, upload_file, save=False)
     job.save()
     jobs.start_preview(job, upload_file.size)
-    return redirect("import-job", job.pk)
+    return redirect(scope.urls["job"], job.pk)
 
 
-def _too_large(request, limit: int):
-    return _index(request, status=413, error=parser.too_large_message(limit))
+def _too_large(request, scope: _Scope, limit: int):
+    return _index(request, scope, status=413, error=parser.too_large_message(limit))
 
 
-def _job_context(request, job: ImportJob, options_form=None) -> dict:
+def _job_context(request, scope: _Scope, job: ImportJob, options_form=None) -> dict:
     report = job.report or {}
     if options_form is None and job.status == ImportJob.Status.PREVIEW:
         options = job.options or {}
-        options_form = OptionsForm(today=request.user.today(), initial={
+        options_form = OptionsForm(today=request.user.today(), own=scope.own, initial={
             "as_of": options.get("as_of") or report.get("period_end"),
             "create_users": options.get("create_users", False), "skip_invalid": options.get("skip_invalid", False),
         })
     rejected = [{**r, "field_label": parser.LABELS.get(r["field"] or "", "")} for r in report.get("rejected", [])]
     return {
+        **scope.context(),
         "job": job, "report": {**report, "rejected": rejected}, "checking": jobs.is_checking(job),
         "format_name": format_name(job.format),
         "pending": jobs.is_checking(job) or job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
@@ -192,20 +179,20 @@ def _job_context(request, job: ImportJob, options_form=None) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def job_page(request, job_id: int):
+def job_page(request, job_id: int, own: bool = False):
     """A job: its preview (and the confirm form), its progress, or its result.
     POST ``action=check`` previews again with the chosen options; ``action=import``
     queues the import; ``action=again`` runs an interrupted one again;
     ``action=recheck`` previews a failed one's file again."""
-    require_admin(request.user)
+    scope = _Scope(request, own)
     lease.reap()
-    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
+    job = scope.job(job_id)
     if request.method == "POST" and request.POST.get("action") in ("again", "recheck"):
-        return _retry(request, job)
+        return _retry(request, scope, job)
     if request.method == "POST":
-        form = OptionsForm(request.POST, today=request.user.today())
+        form = OptionsForm(request.POST, today=request.user.today(), own=scope.own)
         if not form.is_valid():
-            return render(request, "imports/job.html", _job_context(request, job, form), status=400)
+            return render(request, "imports/job.html", _job_context(request, scope, job, form), status=400)
         if request.POST.get("action") == "import":
             try:
                 if jobs.confirm(job, form.options(job)):
@@ -216,11 +203,11 @@ def job_page(request, job_id: int):
                 messages.error(request, str(error))
         elif not jobs.recheck(job, form.options(job)):
             messages.info(request, "This import has already been started.")
-        return redirect("import-job", job.pk)
-    return render(request, "imports/job.html", _job_context(request, job))
+        return redirect(scope.urls["job"], job.pk)
+    return render(request, "imports/job.html", _job_context(request, scope, job))
 
 
-def _retry(request, job: ImportJob):
+def _retry(request, scope: _Scope, job: ImportJob):
     try:
         if request.POST["action"] == "again" and jobs.run_again(job):
             messages.success(request, f"Importing {job.file_name} again.")
@@ -230,24 +217,24 @@ def _retry(request, job: ImportJob):
             messages.info(request, "This import has already been started again.")
     except jobs.QueueUnavailable as error:
         messages.error(request, str(error))
-    return redirect("import-job", job.pk)
+    return redirect(scope.urls["job"], job.pk)
 
 
 @login_required
-def job_status(request, job_id: int):
+def job_status(request, job_id: int, own: bool = False):
     """The part of the job page that changes, polled by htmx while the job runs."""
-    require_admin(request.user)
+    scope = _Scope(request, own)
     lease.reap()
-    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
-    return render(request, "imports/_status.html", _job_context(request, job))
+    job = scope.job(job_id)
+    return render(request, "imports/_status.html", _job_context(request, scope, job))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def undo(request, job_id: int):
+def undo(request, job_id: int, own: bool = False):
     """Ask, then undo an import: overwritten values come back, created rows go."""
-    require_admin(request.user)
-    job = get_object_or_404(ImportJob, pk=job_id)
+    scope = _Scope(request, own)
+    job = scope.job(job_id)
     if request.method == "POST":
         try:
             outcome = jobs.undo(job)
@@ -255,8 +242,10 @@ def undo(request, job_id: int):
             messages.error(request, str(error))
         else:
             messages.success(request, _undone(job, outcome))
-        return redirect("import-job", job.pk)
-    return render(request, "imports/undo.html", {"job": job, "can_undo": job.status == ImportJob.Status.DONE})
+        return redirect(scope.urls["job"], job.pk)
+    return render(request, "imports/undo.html", {
+        "job": job, "can_undo": job.status == ImportJob.Status.DONE, **scope.context(),
+    })
 
 
 def _undone(job: ImportJob, outcome: dict[str, int] | None) -> str:

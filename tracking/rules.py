@@ -211,25 +211,57 @@ def validate_scores(
             )
         )
     if not failed.intersection(("ssi", *PILLARS)) and not errors:
-        total = values["ssi"]
-        if all(p is not None for p in pillars):
-            pillar_sum = sum(pillars)
-            if total is None:
-                total = pillar_sum
-                if total > SSI_MAX:
-                    errors.append(RuleError("ssi", f"SSI must be between 0 and {SSI_MAX}."))
-            elif abs(total - pillar_sum) > SUM_TOLERANCE:
-                errors.append(
-                    RuleError(
-                        "ssi",
-                        f"SSI {plain(total)} differs from the sum of its pillars "
-                        f"({plain(pillar_sum)}) by more than 1 point.",
-                    )
-                )
-        elif total is None:
-            errors.append(RuleError("ssi", "Give the SSI or all four pillars."))
+        total = consistent_total(values["ssi"], *pillars)
+        if total is None:
+            errors.append(_inconsistency(values["ssi"], pillars))
         values["ssi"] = total
     return Scores(**values), errors
+
+
+def consistent_total(ssi, brand, people, insights, relationships, tolerance=SUM_TOLERANCE, high=SSI_MAX):
+    """The rule a total and its pillars keep together, on numbers already read
+    and range-checked: all four pillars or none, and a total within ``tolerance``
+    of their sum (a missing total is their sum, at most ``high``). Returns the
+    total, or None when they break it (``validate_scores`` says how).
+
+    Every entry point decides through this; the importer's shortcut calls it on
+    integer thousandths, with ``tolerance`` and ``high`` scaled to match."""
+    if brand is not None and people is not None and insights is not None and relationships is not None:
+        pillar_sum = brand + people + insights + relationships
+        if ssi is None:
+            return pillar_sum if pillar_sum <= high else None
+        return ssi if abs(ssi - pillar_sum) <= tolerance else None
+    if brand is None and people is None and insights is None and relationships is None:
+        return ssi
+    return None
+
+
+def _inconsistency(total, pillars) -> RuleError:
+    """Why ``consistent_total`` refused a total and all four pillars (the case of
+    some pillars missing is refused earlier, with its own sentence)."""
+    if all(p is None for p in pillars):
+        return RuleError("ssi", "Give the SSI or all four pillars.")
+    pillar_sum = sum(pillars)
+    if total is None:
+        return RuleError("ssi", f"SSI must be between 0 and {SSI_MAX}.")
+    return RuleError(
+        "ssi", f"SSI {plain(total)} differs from the sum of its pillars ({plain(pillar_sum)}) by more than 1 point."
+    )
+
+
+def consistent_scores(values: dict) -> Scores | None:
+    """Scores from values already read and range-checked (ranks as whole numbers),
+    when together they keep ``consistent_total``; None when ``validate_scores``
+    must say what is wrong."""
+    get = values.get
+    total = consistent_total(get("ssi"), get("brand"), get("people"), get("insights"), get("relationships"))
+    if total is None:
+        return None
+    return Scores(
+        ssi=total, brand=get("brand"), people=get("people"), insights=get("insights"),
+        relationships=get("relationships"), industry_rank=get("industry_rank"), network_rank=get("network_rank"),
+        industry_avg=get("industry_avg"), network_avg=get("network_avg"),
+    )
 
 
 def check_count(field: str, value) -> int | None:

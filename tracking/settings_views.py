@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,33 +19,14 @@ from django.views.decorators.http import require_POST
 from tracking import emails
 from tracking.access import managed_team_ids
 from tracking.api import auth
-from tracking.models import ApiToken, NotificationPreference, User
+from tracking.forms import PreferenceForm, TimeZoneForm, TokenForm
+from tracking.models import ApiToken
 
 NEW_KEY_SESSION = "settings.new_api_key"
 NEW_EXTENSION_KEY_SESSION = "settings.new_extension_key"
 EXTENSION_DIR = settings.BASE_DIR / "extension"
 # The folder the download unpacks to, which the browser loads ("Load unpacked").
 EXTENSION_FOLDER = "ssi-dashboard-extension"
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=80, label="Name", help_text="What will use it, e.g. “daily push from my laptop”.")
-    can_write_for_anyone = forms.BooleanField(
-        required=False, label="May record days for anyone (admins only: for an integration)"
-    )
-
-
-class PreferenceForm(forms.ModelForm):
-    class Meta:
-        model = NotificationPreference
-        fields = ["weekly_digest", "team_digest", "alerts", "daily_reminder", "reminder_time"]
-        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
-
-
-class TimeZoneForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["time_zone"]
 
 
 @login_required

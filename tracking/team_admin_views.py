@@ -9,7 +9,6 @@ password hash) or after ``PASSWORD_RESET_TIMEOUT``.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -20,47 +19,8 @@ from django.views.decorators.http import require_POST
 
 from tracking import mail
 from tracking.access import get_managed_team_for_viewer, require_admin
-from tracking.identity import canonical_email
+from tracking.forms import AddPersonForm, RoleForm, TeamForm, TeamSettingsForm
 from tracking.models import Invitation, Membership, Team, User
-
-
-class TeamForm(forms.ModelForm):
-    class Meta:
-        model = Team
-        fields = ["name", "leaderboard_visible"]
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not slugify(name):
-            raise forms.ValidationError("Use at least one letter or digit in the name.")
-        return name
-
-
-class TeamSettingsForm(forms.ModelForm):
-    class Meta:
-        model = Team
-        fields = ["leaderboard_visible"]
-
-
-class AddPersonForm(forms.Form):
-    email = forms.EmailField(label="Email address")
-    name = forms.CharField(max_length=150, required=False, help_text="Only used when inviting someone new.")
-    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
-
-    def __init__(self, *args, team: Team, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.team = team
-
-    def clean_email(self):
-        email = canonical_email(self.cleaned_data["email"])
-        if Membership.objects.filter(team=self.team, user__email=email).exists():
-            raise forms.ValidationError(f"{email} is already in {self.team.name}.")
-        return email
-
-
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Membership.Role.choices)
-
 
 # Paths under /teams/ that a team's slug must not shadow.
 RESERVED_SLUGS = {"manage"}

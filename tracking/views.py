@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tracking import linkedin_text, rules
 from tracking.forms import EntryForm, LinkedInPasteForm
 from tracking.importing import parser
+from tracking.models import Snapshot
 from tracking.recording import record_day
 
 
@@ -51,6 +52,8 @@ def entry(request):
     return render(request, "tracking/entry.html", {
         "form": form, "paste_form": LinkedInPasteForm(), "activity_fields": rules.ACTIVITY_FIELDS,
         "previous": previous, "notice": notice,
+        # A day already logged is being corrected: the page says so.
+        "logged": Snapshot.objects.filter(user=user, date=day).first(),
     })
 
 
@@ -70,8 +73,8 @@ def _read_paste(text: str, user) -> tuple[dict, str]:
     loads, or the page's text as copied from the browser."""
     if text.lstrip()[:1] in ("{", "["):
         return _read_linkedin_json(io.BytesIO(text.encode("utf-8")), user)
-    found = linkedin_text.parse(text)
-    return found, _paste_notice(found)
+    reading = linkedin_text.read(text)
+    return reading.values, _paste_notice(reading.values, reading.problems)
 
 
 def _read_linkedin_file(upload, user) -> tuple[dict, str]:
@@ -106,11 +109,19 @@ def _read_linkedin_json(stream, user) -> tuple[dict, str]:
     return found, notice
 
 
-def _paste_notice(found: dict) -> str:
-    if not found:
+def _paste_notice(found: dict, problems=()) -> str:
+    """What was filled, what was refused and why, and what was not on the page.
+    ``problems`` are ``(fields, reason)`` pairs from ``linkedin_text.read``."""
+    refused = {name for names, _ in problems for name in names}
+    reasons = "".join(f" Not filled: {reason}." for _, reason in problems)
+    if not found and not problems:
         return "No SSI figures found in the pasted text. Copy the whole SSI page (select all, then copy) and try again."
-    missing = [rules.LABELS[name] for name in EntryForm.SCORE_FIELDS if name not in found]
-    notice = f"Filled {len(found)} figure{'s' if len(found) != 1 else ''} from LinkedIn. Check them, then save."
+    if found:
+        notice = f"Filled {len(found)} figure{'s' if len(found) != 1 else ''} from LinkedIn. Check them, then save."
+    else:
+        notice = "Nothing filled from the pasted text."
+    notice += reasons
+    missing = [rules.LABELS[name] for name in EntryForm.SCORE_FIELDS if name not in found and name not in refused]
     if missing:
         notice += " Not found: " + ", ".join(missing) + "."
     return notice

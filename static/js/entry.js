@@ -47,6 +47,9 @@
     })
       .then(function (response) { return response.json(); })
       .then(function (data) {
+        // Only what this paste filled is marked as filled: a figure it refused
+        // keeps the value the form held, without looking freshly read.
+        form.querySelectorAll("input.filled").forEach(function (input) { input.classList.remove("filled"); });
         Object.entries(data.values || {}).forEach(function ([name, value]) {
           const input = form.elements.namedItem(name);
           if (!input) return;

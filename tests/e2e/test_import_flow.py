@@ -84,3 +84,38 @@ def test_the_import_pages_have_no_serious_accessibility_violations(page, live_se
     assert serious() == [], "history"
     page.get_by_role("link", name="Undo…").click()
     assert serious() == [], "undo"
+
+
+def my_history() -> bytes:
+    today = dt.date.today()
+    rows = [f"{today - dt.timedelta(days=n):%d.%m.%Y};{40 + n},5;10;10;10;{10 + n},5;Top {n}%" for n in (3, 2)]
+    rows.append(f"{today - dt.timedelta(days=1):%d.%m.%Y};60;26;14;10;10;")  # line 4: a pillar above 25
+    return ("Date;SSI;Brand;People;Insights;Relationships;Top % industry\n" + "\n".join(rows) + "\n").encode()
+
+
+def test_a_salesperson_imports_their_own_history_from_the_entry_page(watched_page, live_server, people, celery_worker):
+    page = watched_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, "ana@example.com")
+    page.goto(f"{live_server.url}/entry/")
+    page.get_by_role("link", name="Import my history").first.click()
+    page.get_by_label("CSV file, or LinkedIn's SSI JSON").set_input_files(
+        files=[{"name": "my-ssi.csv", "mimeType": "text/csv", "buffer": my_history()}]
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+    page.wait_for_selector("text=The first rows, as read")
+    # The page's own content fits a phone (wide tables scroll inside their box).
+    assert page.evaluate("Math.max(...[...document.querySelectorAll('main *')].filter("
+                         "e => !e.closest('.table-scroll')).map(e => e.getBoundingClientRect().right))") <= 390
+    rejected = page.locator("table.rejected tbody tr")
+    assert rejected.count() == 1
+    assert rejected.first.inner_text().split("\t")[:2] == ["4", "Establish your professional brand"]
+
+    page.get_by_label("Import the valid rows and skip the rejected ones").check()
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_selector("text=Imported.", timeout=20_000)
+    ana = User.objects.get(email="ana@example.com")
+    assert sorted(Snapshot.objects.filter(user=ana).values_list("ssi", "industry_rank")) == [(42.5, 2), (43.5, 3)]
+    assert ImportJob.objects.get().about == ana
+    assert page.console_errors == []
+    assert csp_violations(page) == []

@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import connection
 
-from tracking.importing import writer
+from tracking.importing import staging, writer
 from tracking.models import Snapshot, User
 
 PEOPLE = 300
@@ -28,7 +28,7 @@ def test_two_concurrent_imports_of_the_same_new_people_count_each_person_once(mo
     # Both imports have created their people before either commits (or, once
     # the second waits for the first's rows, the first goes on after 5 s).
     both_created = threading.Barrier(2, timeout=5)
-    create_people = writer._Batch.create_people
+    create_people = staging.Staging.create_people
 
     def create_then_wait(batch):
         created = create_people(batch)
@@ -36,7 +36,7 @@ def test_two_concurrent_imports_of_the_same_new_people_count_each_person_once(mo
             both_created.wait()
         return created
 
-    monkeypatch.setattr(writer._Batch, "create_people", create_then_wait)
+    monkeypatch.setattr(staging.Staging, "create_people", create_then_wait)
     results, errors = [], []
 
     def run():

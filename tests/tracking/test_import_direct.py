@@ -11,7 +11,8 @@ from django.db import transaction
 
 from scoring.models import RecomputeRequest
 from tests.conftest import make_user, snap
-from tracking.importing import parser, writer
+from tracking.importing import copy_layout, parser, table, writer
+from tracking.importing import direct as direct_path
 from tracking.models import ImportChange, ImportJob, Snapshot
 
 NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
@@ -57,13 +58,13 @@ def people(db):
 def _outcome(text: str, options: dict, direct: bool, monkeypatch) -> tuple:
     """Everything an import leaves behind, rolled back afterwards."""
     taken = []
-    real = writer._write_new_rows
+    real = direct_path.write_new_rows
 
     def spy(*args, **kwargs):
         taken.append(real(*args, **kwargs))
         return taken[-1]
 
-    monkeypatch.setattr(writer, "_write_new_rows", spy if direct else (lambda *args, **kwargs: False))
+    monkeypatch.setattr(direct_path, "write_new_rows", spy if direct else (lambda *args, **kwargs: False))
     with transaction.atomic():
         job = ImportJob.objects.create(file_name="f.csv")
         result = writer.import_file(io.BytesIO(text.encode()), job=job, **options)
@@ -110,7 +111,7 @@ def test_the_direct_path_is_undone_like_any_import(people):
 
 
 def test_the_direct_path_needs_every_email_and_date_of_the_first_read(monkeypatch, people):
-    monkeypatch.setattr(parser, "_SCAN_KEEP", 3)
+    monkeypatch.setattr(table, "SCAN_KEEP", 3)
     parsed = parser.parse(io.BytesIO((HEADER + NEW_DAYS).encode()))
     assert parsed.named_people() == {"ana@example.com", "ben@example.com"}
     assert parsed.date_span() is None
@@ -128,7 +129,7 @@ MANY_DAYS = "".join(
 ], ids=["invalid-row", "repeated-day"])
 def test_the_direct_path_gives_up_after_whole_chunks_went_in(people, monkeypatch, tail):
     text = HEADER + MANY_DAYS + tail
-    assert len(MANY_DAYS.splitlines()) > parser.COPY_CHUNK_ROWS  # at least one chunk is written first
+    assert len(MANY_DAYS.splitlines()) > copy_layout.COPY_CHUNK_ROWS  # at least one chunk is written first
     full, _ = _outcome(text, {}, direct=False, monkeypatch=monkeypatch)
     direct, taken = _outcome(text, {}, direct=True, monkeypatch=monkeypatch)
     assert direct == full

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracking import rules
-from tracking.importing import parser
+from tracking.importing import copy_layout, parser
 
 FILES = Path(__file__).parent / "files"
 TODAY = dt.date(2026, 3, 20)
@@ -355,7 +355,7 @@ def test_the_fast_path_accepts_exactly_what_the_rules_accept(**cells):
             assert errors
             return
         values[name] = number
-    fast = parser.consistent_scores(values)
+    fast = rules.consistent_scores(values)
     assert fast == (None if errors else expected)
 
 
@@ -388,7 +388,7 @@ def test_the_parser_never_raises_on_arbitrary_csv_under_a_real_header(records, d
 
 
 def _copy_columns(parsed: parser.ParsedFile) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The staging columns the writer asks for (see writer._Batch)."""
+    """The staging columns the writer asks for (see staging.Staging)."""
     optional = ("industry_rank", "network_rank", "industry_avg", "network_avg")
     scores = ("ssi", *rules.PILLARS, *(f for f in optional if f in parsed.fields))
     return scores, tuple(f for f in rules.ACTIVITY_FIELDS if f in parsed.fields)
@@ -397,8 +397,8 @@ def _copy_columns(parsed: parser.ParsedFile) -> tuple[tuple[str, ...], tuple[str
 def _copy_outcome(parsed: parser.ParsedFile, generic: bool) -> tuple:
     scores, counts = _copy_columns(parsed)
     sample: list[parser.Row] = []
-    read = parser.ParsedFile.copy_text if generic else type(parsed).copy_text
-    text = "".join(read(parsed, scores, counts, sample))
+    read = parser.ParsedFile.values if generic else type(parsed).values
+    text = "".join(copy_layout.staging_chunks(read(parsed, scores, counts, sample, copy_layout.copy_value)))
     return text, sample, parsed.rejected, parsed.rejected_lines, parsed.records, parsed.warnings
 
 
@@ -460,3 +460,17 @@ def test_the_copy_text_shortcut_agrees_on_mostly_valid_rows(records, with_activi
     except parser.ImportFileError:
         return
     assert _copy_outcome(parse_text(text), generic=False) == generic
+
+
+@pytest.mark.parametrize("name", ["personal_scraper_log.csv", "personal_spreadsheet_semicolon.csv"])
+def test_the_copy_text_shortcut_agrees_with_the_rows_for_one_persons_history(name):
+    """Without a sample to collect, every row of these files takes the shortcut."""
+    def outcome(read) -> tuple:
+        parsed = parse_file(name, email="ana@example.com")
+        scores, counts = _copy_columns(parsed)
+        text = "".join(copy_layout.staging_chunks(read(parsed, scores, counts, None, copy_layout.copy_value)))
+        return text, parsed.rejected, parsed.records
+
+    fast = outcome(parser.PerDayFile.values)
+    assert fast == outcome(parser.ParsedFile.values)
+    assert fast[0].count("\tana@example.com\t") == 3

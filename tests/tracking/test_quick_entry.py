@@ -59,6 +59,10 @@ def test_editing_a_logged_day_shows_that_day_and_compares_with_the_day_before(lo
     html = logged_in.get(reverse("entry"), {"date": "2026-06-08"}).content.decode()
     assert value_of(html, "ssi") == "44"
     assert last_of(html, "ssi") == "40"
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "You are correcting 8 June 2026, logged already (SSI 44)" in text
+    assert "differ from your log before it, 1 June 2026 (SSI 40)" in text
+    assert "Figures start from" not in text
 
 
 @pytest.mark.django_db
@@ -129,6 +133,48 @@ def test_the_filled_figures_save_as_they_were_read(logged_in, sales):
     assert (str(saved.ssi), str(saved.brand), saved.industry_rank, str(saved.industry_avg)) == (
         "43.000", "12.960", 5, "24.000",
     )
+
+
+CONTRADICTING_PASTE = (
+    "Your score: 18 out of 100\n8.78 | Establish your professional brand\n6.12 | Find the right people\n"
+    "4.3 | Engage with insights\n2.214 | Build relationships\nTop 78% of your industry\nTop 91% of your network"
+)
+
+
+@pytest.mark.django_db
+def test_pillars_that_contradict_the_total_are_not_filled_and_the_notice_says_why(logged_in):
+    body = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": CONTRADICTING_PASTE}).json()
+    assert body["values"] == {"industry_rank": "78", "network_rank": "91"}
+    assert body["message"] == (
+        "Filled 2 figures from LinkedIn. Check them, then save. Not filled: the pillars add up to 21.414 but "
+        "the page's total is 18: check the copy. Not found: Industry average SSI, Network average SSI."
+    )
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOW)
+def test_without_javascript_a_refused_figure_keeps_what_the_form_held_and_nothing_is_saved(logged_in, sales):
+    response = logged_in.post(reverse("entry"), {
+        "paste": "1", "linkedin_text": CONTRADICTING_PASTE, "date": "2026-06-09", "brand": "12.5", "ssi": "40",
+    })
+    html = response.content.decode()
+    assert [value_of(html, f) for f in ("ssi", "brand", "people", "industry_rank")] == ["40", "12.5", "", "78"]
+    assert "Not filled: the pillars add up to 21.414 but the page&#x27;s total is 18: check the copy." in html
+    assert not Snapshot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_page_in_portuguese_fills_the_form(logged_in):
+    text = (
+        "Social Selling Index atual\n21 de 100\n21,048 | Estabelecer sua marca profissional\n"
+        "0 | Localizar as pessoas certas\n0 | Interagir oferecendo insights\n0,2 | Criar relacionamentos\n"
+        "Primeiros 10%\nClassificação do SSI no setor\nPrimeiros 20%\nClassificação do SSI na rede"
+    )
+    body = logged_in.post(reverse("entry-parse-linkedin"), {"linkedin_text": text}).json()
+    assert body["values"] == {
+        "ssi": "21", "brand": "21.048", "people": "0", "insights": "0", "relationships": "0.2",
+        "industry_rank": "10", "network_rank": "20",
+    }
 
 
 @pytest.mark.django_db

@@ -110,7 +110,11 @@ def _from_text(value) -> rules.Scores:
         raise Refused("page_text must be the page's text.", "page_text")
     if len(value) > MAX_TEXT_CHARS:
         raise Refused("page_text is far longer than LinkedIn's SSI page: it is not that page.", "page_text")
-    found = linkedin_text.parse(value)
+    reading = linkedin_text.read(value)
+    found = reading.values
+    if reading.problems:
+        raise Refused("The figures read from the page's text do not hold together, so nothing was recorded: "
+                      + "; ".join(reason for _, reason in reading.problems) + ".", "page_text")
     if "ssi" not in found:
         raise Refused("The page's text gives no SSI total that can be read for sure, so nothing was recorded.",
                       "page_text")

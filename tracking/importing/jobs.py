@@ -48,6 +48,12 @@ def option_as_of(job: ImportJob) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def about(job: ImportJob) -> dict:
+    """The parser's options for the one person ``job``'s file is about, if it is
+    one person's history: their email, and their today."""
+    return {"email": job.about.email, "today": job.about.today()} if job.about_id else {}
+
+
 def is_checking(job: ImportJob) -> bool:
     """A preview a worker has not finished yet."""
     return job.status == ImportJob.Status.PREVIEW and not job.report and not job.error
@@ -56,8 +62,6 @@ def is_checking(job: ImportJob) -> bool:
 def start_preview(job: ImportJob, size: int) -> None:
     """Preview ``job`` now if its file is small, else refuse a non-text file at
     once and leave the rest to a worker."""
-    from tracking.tasks import preview_import
-
     if size <= sync_preview_bytes():
         preview(job)
         return
@@ -68,7 +72,7 @@ def start_preview(job: ImportJob, size: int) -> None:
         _refuse(job, str(error))
         return
     try:
-        _queue(preview_import, job)
+        _queue(PREVIEW_IMPORT, job)
     except QueueUnavailable as error:
         _refuse(job, str(error))
 
@@ -82,7 +86,7 @@ def preview(job: ImportJob) -> None:
     started = timezone.now()
     try:
         with job.file.open("rb") as stream:
-            parsed = parser.parse(stream, as_of=option_as_of(job))
+            parsed = parser.parse(stream, as_of=option_as_of(job), **about(job))
             # skip_invalid: the counts of the valid rows are wanted even when some are rejected.
             result = writer.write(
                 parsed, dry_run=True, create_users=bool(options.get("create_users")), skip_invalid=True,
@@ -115,8 +119,15 @@ class QueueUnavailable(Exception):
     """The broker did not take a job's task: nothing was started, the admin may retry."""
 
 
-def _queue(task, job: ImportJob, *args) -> None:
-    """Hand ``task`` for ``job`` to the broker once the caller's transaction commits.
+# The tasks (tracking/tasks.py) are named, not imported: they call into this
+# module, and this module only hands their messages to the broker.
+PREVIEW_IMPORT = "tracking.tasks.preview_import"
+RUN_IMPORT = "tracking.tasks.run_import"
+UNDO_IMPORT = "tracking.tasks.undo_import"
+
+
+def _queue(task: str, job: ImportJob, *args) -> None:
+    """Hand the task named ``task`` for ``job`` to the broker once the caller's transaction commits.
 
     An import is started by a person who is looking at the page, so a broker
     that is down is said to them (and the job stays where it was) rather than
@@ -125,7 +136,7 @@ def _queue(task, job: ImportJob, *args) -> None:
     def send():
         try:
             with app.connection_for_write() as connection:
-                task.apply_async((job.pk, *args), connection=connection, retry=False)
+                app.signature(task).apply_async((job.pk, *args), connection=connection, retry=False)
         except Exception as error:  # whatever the broker's failure, the person reads one sentence
             raise QueueUnavailable(
                 "The background workers cannot be reached just now, so nothing was started. "
@@ -173,15 +184,13 @@ def recheck(job: ImportJob, options: dict) -> bool:
 def confirm(job: ImportJob, options: dict) -> bool:
     """Queue the import; False when it was already confirmed (a second click,
     another admin). Claimed with one conditional UPDATE, so it is queued once."""
-    from tracking.tasks import run_import
-
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW, error="").exclude(
         report={}
     ).update(status=ImportJob.Status.QUEUED, options=options, progress=0, attempt=F("attempt") + 1)
     if claimed:
         job.refresh_from_db(fields=["attempt"])
         try:
-            _queue(run_import, job, job.attempt)
+            _queue(RUN_IMPORT, job, job.attempt)
         except QueueUnavailable:
             ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.PREVIEW)
             raise
@@ -191,15 +200,13 @@ def confirm(job: ImportJob, options: dict) -> bool:
 def run_again(job: ImportJob) -> bool:
     """Queue an interrupted import as a new attempt; False when it is no longer
     interrupted (a second click, another admin)."""
-    from tracking.tasks import run_import
-
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.INTERRUPTED).update(
         status=ImportJob.Status.QUEUED, attempt=F("attempt") + 1, progress=0, error="", finished_at=None
     )
     if claimed:
         job.refresh_from_db(fields=["attempt"])
         try:
-            _queue(run_import, job, job.attempt)
+            _queue(RUN_IMPORT, job, job.attempt)
         except QueueUnavailable:
             ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
                 status=ImportJob.Status.INTERRUPTED, error=lease.INTERRUPTED
@@ -245,7 +252,7 @@ def run(job_id: int, attempt: int | None = None) -> None:
                 with job.file.open("rb") as stream:
                     result = writer.import_file(
                         stream, job=job, as_of=option_as_of(job), create_users=bool(options.get("create_users")),
-                        skip_invalid=bool(options.get("skip_invalid")), progress=heartbeat,
+                        skip_invalid=bool(options.get("skip_invalid")), progress=heartbeat, **about(job),
                     )
             except parser.ImportFileError:
                 result = None  # import_file recorded the reason on the job.
@@ -278,14 +285,12 @@ def _fail(job: ImportJob, reason: str) -> None:
 def undo(job: ImportJob) -> dict[str, int] | None:
     """Undo ``job`` now (the outcome) or, for a large import, on a worker (None).
     Raises ``writer.CannotUndo`` for a job that is not a finished import."""
-    from tracking.tasks import undo_import
-
     if job.status != ImportJob.Status.DONE:
         raise writer.CannotUndo(f"Only a finished import can be undone; this one is “{job.get_status_display()}”.")
     if job.created + job.updated <= SYNC_UNDO_ROWS:
         return writer.undo(job)
     ImportJob.objects.filter(pk=job.pk).update(error="")  # a failed undo's message, from before
-    _queue(undo_import, job)
+    _queue(UNDO_IMPORT, job)
     return None
 
 

@@ -1,7 +1,10 @@
 """python manage.py import_ssi FILE [--dry-run] [--as-of YYYY-MM-DD] [--create-users] [--skip-invalid] [--json]
+                                 [--user EMAIL]
 
-Imports a per-day CSV file, a Sales Navigator usage report or LinkedIn's SSI
-JSON. Exit status: 0 when every row is valid and written (or would be, with
+Imports a per-day CSV file, a Sales Navigator usage report, a long
+one-value-per-row file or LinkedIn's SSI JSON. ``--user EMAIL`` names the one
+person a file is about when it carries no email (a personal history, LinkedIn's
+JSON, a long log); a row naming anyone else is then rejected. Exit status: 0 when every row is valid and written (or would be, with
 --dry-run); 1 when rows are rejected (then nothing is written, unless
 --skip-invalid, which writes the valid rows); 2 when the file cannot be read or
 is not an SSI file, with the reason on one line of stderr.
@@ -13,11 +16,13 @@ import json
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
+from django.core.validators import validate_email
 
 from tracking.importing import parser, writer
 from tracking.management.arguments import iso_date
-from tracking.models import ImportJob
+from tracking.models import ImportJob, User
 
 
 class Command(BaseCommand):
@@ -31,9 +36,13 @@ class Command(BaseCommand):
         parser.add_argument("--create-users", action="store_true", help="Create people the file names who are not here.")
         parser.add_argument("--skip-invalid", action="store_true", help="Write the valid rows even if some are rejected.")
         parser.add_argument("--json", action="store_true", dest="as_json", help="Print the report as JSON.")
+        parser.add_argument("--user", metavar="EMAIL", dest="user_email",
+                            help="The one person the file is about, when it carries no email; rows naming "
+                                 "anyone else are rejected.")
 
-    def handle(self, *args, file, dry_run, as_of, create_users, skip_invalid, as_json, **options):
+    def handle(self, *args, file, dry_run, as_of, create_users, skip_invalid, as_json, user_email, **options):
         path = Path(file)
+        about = self._person(user_email, create_users) if user_email else None
         try:
             stream = path.open("rb")
         except OSError as error:
@@ -45,11 +54,12 @@ class Command(BaseCommand):
                     file_name=path.name[:255], status=ImportJob.Status.RUNNING,
                     options={"as_of": as_of.isoformat() if as_of else None, "create_users": create_users,
                              "skip_invalid": skip_invalid, "via": "command"},
+                    about=about,
                 )
             try:
                 result = writer.import_file(
                     stream, job=job, as_of=as_of, dry_run=dry_run, create_users=create_users,
-                    skip_invalid=skip_invalid,
+                    skip_invalid=skip_invalid, email=user_email, today=about.today() if about else None,
                 )
             except parser.ImportFileError as error:
                 self._unreadable(str(error))
@@ -59,6 +69,19 @@ class Command(BaseCommand):
             self._print_summary(path.name, result, dry_run)
         if result.rejected_lines:
             sys.exit(1)
+
+    def _person(self, email: str, create_users: bool) -> User | None:
+        """The person ``--user`` names; one that is not here stops the import
+        (exit 2), unless --create-users, which lets the import create them."""
+        email = email.strip().lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            self._unreadable(f"--user: “{email}” is not a valid email address.")
+        person = User.objects.filter(email__iexact=email).first()
+        if person is None and not create_users:
+            self._unreadable(f"--user: no one here has the email “{email}”: add them first, or use --create-users.")
+        return person
 
     def _unreadable(self, reason: str):
         self.stderr.write(reason)
