@@ -42,11 +42,15 @@ def test_recomputes_lost_with_the_worker_are_handed_over_again_by_the_next_worke
     # The killed worker's transaction never committed: no rows, both requests still open.
     assert wait_for(lambda: advisory_waiters() == 0, timeout=10)
     assert not UserDay.objects.exists()
-    assert RecomputeRequest.objects.filter(dispatched_at__isnull=False).count() == 2
+    # Both requests are still open. Each is marked handed over, unless a sweep of
+    # the killed worker tried to hand one over again and could not reach the
+    # broker in time (a loaded machine): then it waits as never handed over.
+    assert RecomputeRequest.objects.count() == 2
 
-    # A new worker, alone (no beat), hands them over again and runs them.
+    # A new worker, alone (no beat), hands them over again and runs them: an
+    # overdue hand-over after REDELIVER seconds, one never handed over after 30.
     worker = worker_process(**settings)
-    assert wait_for(lambda: not RecomputeRequest.objects.exists(), timeout=20), worker.log()
+    assert wait_for(lambda: not RecomputeRequest.objects.exists(), timeout=50), worker.log()
     assert list(UserDay.objects.filter(user=sales).order_by("date").values_list("ssi", flat=True)) == [
         40 + n for n in range(len(DAYS))
     ]

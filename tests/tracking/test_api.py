@@ -42,6 +42,12 @@ def test_the_schema_is_served_without_a_key(client):
     assert set(schema["paths"]) == {
         "/snapshots", "/snapshots/{date}", "/capture", "/trends", "/teams", "/teams/{slug}/days",
     }
+    day = schema["paths"]["/snapshots/{date}"]
+    assert set(day) == {"parameters", "get", "put", "patch"}
+    assert "Only the fields sent change" in day["patch"]["description"]
+    assert "activity left out (or null) removes the day's activity" in day["put"]["description"]
+    assert "The same as PUT on that date" in schema["paths"]["/snapshots"]["post"]["description"]
+    assert "keeps today's logged activity" in schema["paths"]["/capture"]["post"]["description"]
 
 
 @pytest.mark.django_db
@@ -92,9 +98,11 @@ def test_put_records_a_day_from_the_api_and_a_second_put_updates_it(key, sales):
     assert (snapshot.ssi, snapshot.source) == (Decimal("44.750"), "api")
     response = call(client, "put", "/snapshots/2026-06-09", key, {**DAY, "brand": 13.5, "ssi": 45.75})
     assert response.status_code == 200
-    assert Snapshot.objects.get(user=sales).brand == Decimal("13.500")
-    # Activity left out is kept as it was.
-    assert Activity.objects.get(user=sales).searches == 7
+    snapshot = Snapshot.objects.get(user=sales)
+    # PUT replaces the whole day: the rank and the activity left out are gone.
+    assert (snapshot.brand, snapshot.industry_rank) == (Decimal("13.500"), None)
+    assert not Activity.objects.filter(user=sales).exists()
+    assert (response.json()["industry_rank"], response.json()["activity"]) == (None, None)
 
 
 @pytest.mark.django_db

@@ -110,6 +110,23 @@ def test_capturing_again_the_same_day_corrects_it_and_keeps_its_activity(client,
 
 
 @pytest.mark.django_db
+@time_machine.travel(NOW)
+def test_a_capture_replaces_the_days_scores_as_a_whole_and_keeps_only_the_activity(client, sales, extension_key):
+    page = json.loads(fixture("salesApiSsi_seat.json"))
+    post(client, extension_key, {"linkedin_json": page})
+    assert (stored(sales)["industry_rank"], stored(sales)["industry_avg"]) == (5, Decimal("24.182"))
+    Activity.objects.create(user=sales, period_start=dt.date(2026, 12, 2), period_end=dt.date(2026, 12, 2), posts=2)
+    # The same page on a day LinkedIn sent no group scores.
+    del page["groupScore"]
+    response = post(client, extension_key, {"linkedin_json": page})
+    assert response.status_code == 200
+    day = stored(sales)
+    assert (day["ssi"], day["industry_rank"], day["industry_avg"], day["network_avg"]) == (
+        Decimal("43.491"), None, None, None)
+    assert Activity.objects.get(user=sales).posts == 2
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("zone", "now", "day"), [
     ("Pacific/Auckland", dt.datetime(2026, 12, 2, 11, 30, tzinfo=dt.UTC), dt.date(2026, 12, 3)),
     ("America/Los_Angeles", dt.datetime(2026, 12, 2, 5, 0, tzinfo=dt.UTC), dt.date(2026, 12, 1)),

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tracking import linkedin_text, rules
 from tracking.importing import parser
-from tracking.models import Activity, Snapshot, Source, User
+from tracking.models import Snapshot, Source, User
 from tracking.recording import record_day
 
 # What a recorded day must have, whichever way it was read.
@@ -52,8 +52,10 @@ class Captured:
 def capture_day(user: User, body: dict) -> Captured:
     """Record ``user``'s day from a capture body: ``{"linkedin_json": …}`` or ``{"page_text": "…"}``.
 
-    The day is today in the person's time zone; capturing again the same day
-    replaces that day (one row), and the day's logged activity is kept.
+    The day is today in the person's time zone. Capturing replaces that day's
+    scores as a whole, as the page shows them (a rank or average the page does
+    not give is stored empty), and keeps the day's logged activity, which the
+    page does not show.
     """
     unknown = sorted(set(body) - {"linkedin_json", "page_text"})
     if unknown:
@@ -67,9 +69,8 @@ def capture_day(user: User, body: dict) -> Captured:
     else:
         scores = _from_text(body["page_text"])
     previous = Snapshot.objects.filter(user=user, date__lt=today).order_by("-date").first()
-    kept = Activity.objects.filter(user=user, period_start=today, period_end=today).values(*rules.ACTIVITY_FIELDS)
-    counts = dict(kept.first() or dict.fromkeys(rules.ACTIVITY_FIELDS))
-    snapshot, created = record_day(user, today, scores, counts, source=Source.API)
+    # The page has no activity counts: the day's logged activity stays as it is.
+    snapshot, created = record_day(user, today, scores, None, source=Source.API)
     return Captured(snapshot, created, previous, recorded_message(snapshot, created, previous))
 
 

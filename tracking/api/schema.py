@@ -36,9 +36,10 @@ DAY_INPUT = {
     "type": "object",
     "additionalProperties": False,
     "description": (
-        "One day as LinkedIn's SSI page shows it. Give the SSI, the four pillars, or both "
-        "(the SSI may differ from the pillar sum by at most 1 point). The stored day is replaced "
-        "as a whole; activity is kept when left out and cleared by null."
+        "One whole day as LinkedIn's SSI page shows it. Give the SSI, the four pillars, or both "
+        "(the SSI may differ from the pillar sum by at most 1 point). The stored day becomes exactly "
+        "this body: a field left out (or null) is stored empty, and activity left out (or null) removes "
+        "the day's activity."
     ),
     "properties": {
         **SCORES,
@@ -51,6 +52,17 @@ DAY_INPUT = {
     },
     "example": {"ssi": 44.75, "brand": 12.5, "people": 10, "insights": 8.25, "relationships": 14,
                 "industry_rank": 5, "network_rank": 12, "activity": {"searches": 7}},
+}
+DAY_CHANGES = {
+    **DAY_INPUT,
+    "description": (
+        "The fields of a recorded day to change; every field left out keeps its stored value. null "
+        "clears a field (a cleared SSI is the sum of the pillars again). `activity` changes only the "
+        "counts it names (null clears a count), and `\"activity\": null` removes the day's activity. "
+        "The changed day must keep every rule, checked on the merged day: a pillar sent alone is added "
+        "up with the stored pillars against the stored SSI, so a 400 names the rule it would break."
+    ),
+    "example": {"brand": 13, "activity": {"posts": 1}},
 }
 SNAPSHOT = {
     "type": "object",
@@ -69,8 +81,9 @@ CAPTURE_INPUT = {
     "additionalProperties": False,
     "description": (
         "What LinkedIn's SSI page gave the browser extension, unread: its JSON, or (only when no JSON "
-        "could be had) its text. Give exactly one. Today in your time zone is recorded; capturing again "
-        "the same day replaces that day. JSON without the total and four pillars, or text without a total "
+        "could be had) its text. Give exactly one. Today in your time zone is recorded: its scores are "
+        "replaced as a whole by what the page shows (a rank or average the page does not give is stored "
+        "empty), and the day's logged activity, which the page does not show, is kept. JSON without the total and four pillars, or text without a total "
         "and four pillars that add up to it, records nothing (400, saying why)."
     ),
     "properties": {
@@ -218,7 +231,12 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                 },
                 "post": {
                     "operationId": "recordToday",
-                    "summary": "Record a day (today in your time zone unless `date` is given)",
+                    "summary": "Create or replace a whole day (today in your time zone unless `date` is given)",
+                    "description": (
+                        "The same as PUT on that date: the stored day becomes exactly this body. A score "
+                        "left out is stored empty and activity left out is removed; to change some fields "
+                        "only, use PATCH /snapshots/{date}."
+                    ),
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DatedDayInput")}}},
                     "responses": WRITTEN,
                 },
@@ -237,9 +255,30 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                 },
                 "put": {
                     "operationId": "recordDay",
-                    "summary": "Create or replace one day",
+                    "summary": "Create or replace one whole day",
+                    "description": (
+                        "The stored day becomes exactly this body: a score left out (or null) is stored "
+                        "empty, and activity left out (or null) removes the day's activity."
+                    ),
                     "requestBody": WRITE_BODY,
                     "responses": WRITTEN,
+                },
+                "patch": {
+                    "operationId": "changeDay",
+                    "summary": "Change some fields of a recorded day",
+                    "description": (
+                        "Only the fields sent change; the rest keep their stored values. The merged day "
+                        "must keep every rule (400 naming the rule otherwise, nothing written). A day not "
+                        "recorded yet is 404: create it with PUT."
+                    ),
+                    "requestBody": {"required": True,
+                                    "content": {"application/json": {"schema": _ref("DayChanges")}}},
+                    "responses": {
+                        "200": _json(_ref("Snapshot"), "The day as changed."),
+                        "400": _error("BadRequest"),
+                        "404": _error("NotFound"),
+                        **FULL_ONLY,
+                    },
                 },
             },
             "/capture": {
@@ -258,10 +297,14 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                 "post": {
                     "operationId": "captureSsiPage",
                     "summary": "Record today from LinkedIn's SSI page (the browser extension; any key)",
+                    "description": (
+                        "Replaces today's scores as a whole with what the page shows and keeps today's "
+                        "logged activity, which LinkedIn's page does not show."
+                    ),
                     "requestBody": {"required": True,
                                     "content": {"application/json": {"schema": _ref("CaptureInput")}}},
                     "responses": {
-                        "200": _json(_ref("Captured"), "Today was already recorded and is replaced."),
+                        "200": _json(_ref("Captured"), "Today was already recorded: its scores are replaced."),
                         "201": _json(_ref("Captured"), "Today is recorded."),
                         "400": _error("BadRequest"),
                         **COMMON,
@@ -329,6 +372,7 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                     "properties": {"date": {**DATE, "description": "Default: today in your time zone."},
                                    **DAY_INPUT["properties"]},
                 },
+                "DayChanges": DAY_CHANGES,
                 "Snapshot": SNAPSHOT,
                 "TrendDay": TREND_DAY,
                 "TeamDay": TEAM_DAY,

@@ -27,7 +27,7 @@ from tracking.api.errors import NESTED_TOO_DEEPLY, error, errors_response
 from tracking.api.schema import openapi_schema
 from tracking.identity import canonical_email
 from tracking.models import Activity, ApiToken, Snapshot, Source, User
-from tracking.recording import record_day
+from tracking.recording import DayRefused, change_day, record_day
 
 SCORE_FIELDS = ("ssi", *rules.PILLARS, "industry_rank", "network_rank", "industry_avg", "network_avg")
 RANK_FIELDS = ("industry_rank", "network_rank")
@@ -67,7 +67,7 @@ def api_view(*methods: str, scopes: tuple[str, ...] = (ApiToken.Scope.FULL,)):
                 return error(403, "This key only records your own SSI from the browser extension: "
                                   "use a full API key from Settings here.", **limits)
             if request.method not in methods:
-                return error(405, f"Use {' or '.join(methods)} here.", Allow=", ".join(methods), **limits)
+                return error(405, f"Use {_either(methods)} here.", Allow=", ".join(methods), **limits)
             unknown = sorted(set(request.GET) - QUERY_PARAMETERS.get(view.__name__, set()))
             if unknown:
                 return errors_response(
@@ -126,25 +126,61 @@ def snapshots(request, token: ApiToken):
     return JsonResponse({"snapshots": [_snapshot_json(s, activities.get(s.date)) for s in rows]})
 
 
-@api_view("GET", "PUT")
+@api_view("GET", "PUT", "PATCH")
 def snapshot(request, token: ApiToken, day: str):
     date = _parse_date(day, "date")
     if request.method == "PUT":
         return _write_day(token, _json_body(request), date)
+    if request.method == "PATCH":
+        return _change_day(token, _json_body(request), date)
     found = Snapshot.objects.filter(user=token.user, date=date).first()
     if found is None:
         raise Http404
-    activity = Activity.objects.filter(user=token.user, period_start=date, period_end=date).first()
-    return JsonResponse(_snapshot_json(found, activity))
+    return JsonResponse(_snapshot_json(found, _activity(token.user, date)))
 
 
 def _write_day(token: ApiToken, body: dict, date: dt.date | None):
-    """Create or replace one day through the same rules and write path as the form.
+    """Create or replace one whole day (PUT, POST) through the same rules and
+    write path as the form: a score left out is stored empty, and activity left
+    out (or null) removes the day's activity, so the stored day is the body."""
+    person, date, errors = _target(token, body, date)
+    values = _typed_scores(body, SCORE_FIELDS, errors)
+    scores, score_errors = rules.validate_scores(**values)
+    checked = {e.field for e in errors}
+    errors.extend(e for e in score_errors if e.field not in checked or e.field is None)
+    counts = _counts(body.get("activity"), errors)
+    if errors:
+        raise BadRequest(errors)
+    saved, created = record_day(person, date, scores, counts, source=Source.API)
+    return _written(token, person, saved, status=201 if created else 200)
 
-    The snapshot is replaced as a whole. Activity is replaced when ``activity``
-    is given (null or {} clears it) and kept as it is when left out, so a script
-    that pushes only the SSI never wipes counts logged in the form.
-    """
+
+def _change_day(token: ApiToken, body: dict, date: dt.date):
+    """Change only the fields sent (PATCH) of a recorded day; the merged day
+    keeps every rule. null clears a field; ``activity`` merges count by count
+    (null clears it all)."""
+    person, date, errors = _target(token, body, date)
+    scores = _typed_scores(body, [f for f in SCORE_FIELDS if f in body], errors)
+    counts = None
+    if "activity" in body:
+        given = body["activity"]
+        counts = _counts(given, errors)
+        if isinstance(given, dict):
+            counts = {name: counts[name] for name in given if name in counts}
+    if errors:
+        raise BadRequest(errors)
+    try:
+        changed = change_day(person, date, scores, counts, source=Source.API)
+    except DayRefused as refused:
+        raise BadRequest(refused.errors) from None
+    if changed is None:
+        return error(404, f"No day is recorded on {date.isoformat()}, so there is nothing to change: "
+                          "record it with PUT first.")
+    return _written(token, person, changed, status=200)
+
+
+def _target(token: ApiToken, body: dict, date: dt.date | None) -> tuple[User, dt.date, list[rules.RuleError]]:
+    """Whose day, which day, and the errors found so far in the body's names and the date."""
     unknown = sorted(set(body) - WRITE_FIELDS)
     if unknown:
         raise BadRequest([rules.RuleError(name, f"“{name}” is not a field of a day.") for name in unknown])
@@ -155,9 +191,13 @@ def _write_day(token: ApiToken, body: dict, date: dt.date | None):
     elif date > person.today():
         errors.append(rules.RuleError("date", "The date cannot be in the future."))
     errors.extend(rules.early_dates(date=date))
+    return person, date, errors
 
+
+def _typed_scores(body: dict, fields, errors: list) -> dict:
+    """The body's score fields that are numbers of the right kind; an error for each that is not."""
     values = {}
-    for field in SCORE_FIELDS:
+    for field in fields:
         value = body.get(field)
         if value is not None and not _is_number(value):
             errors.append(rules.RuleError(field, f"{rules.LABELS[field]} must be a number, not “{_shown(value)}”."))
@@ -165,27 +205,25 @@ def _write_day(token: ApiToken, body: dict, date: dt.date | None):
             errors.append(rules.RuleError(field, f"{rules.LABELS[field]} must be a whole number between 1 and 100."))
         else:
             values[field] = int(value) if field in RANK_FIELDS and value is not None else value
-    scores, score_errors = rules.validate_scores(**values)
-    checked = {e.field for e in errors}
-    errors.extend(e for e in score_errors if e.field not in checked or e.field is None)
+    return values
 
-    counts = _counts(body, person, date, errors)
-    if errors:
-        raise BadRequest(errors)
-    saved, created = record_day(person, date, scores, counts, source=Source.API)
-    activity = Activity.objects.filter(user=person, period_start=date, period_end=date).first()
-    response = JsonResponse(_snapshot_json(saved, activity), status=201 if created else 200)
+
+def _written(token: ApiToken, person: User, saved: Snapshot, status: int):
+    response = JsonResponse(_snapshot_json(saved, _activity(person, saved.date)), status=status)
     if person.pk == token.user_id:
-        response["Location"] = f"/api/v1/snapshots/{date.isoformat()}"
+        response["Location"] = f"/api/v1/snapshots/{saved.date.isoformat()}"
     return response
 
 
-def _counts(body: dict, person: User, date: dt.date, errors: list) -> dict[str, int | None]:
-    if "activity" not in body:
-        kept = Activity.objects.filter(user=person, period_start=date, period_end=date).values(*rules.ACTIVITY_FIELDS)
-        return dict(kept.first() or dict.fromkeys(rules.ACTIVITY_FIELDS))
-    given = body["activity"] or {}
+def _activity(person: User, date: dt.date) -> Activity | None:
+    return Activity.objects.filter(user=person, period_start=date, period_end=date).first()
+
+
+def _counts(given, errors: list) -> dict[str, int | None]:
+    """Every activity count from a body's ``activity`` (null or left out: none)."""
     counts: dict[str, int | None] = dict.fromkeys(rules.ACTIVITY_FIELDS)
+    if given is None:
+        return counts
     if not isinstance(given, dict):
         errors.append(rules.RuleError("activity", "activity must be an object of counts, e.g. {\"searches\": 7}."))
         return counts
@@ -242,6 +280,10 @@ def capture(request, token: ApiToken):
 
 
 # --- helpers ------------------------------------------------------------------
+
+def _either(methods: tuple[str, ...]) -> str:
+    return " or ".join(methods) if len(methods) < 3 else ", ".join(methods[:-1]) + " or " + methods[-1]
+
 
 def _json_body(request) -> dict:
     try:
