@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from scoring.models import TeamDay, UserDay
 from tracking import rules
 from tracking.access import get_managed_team_for_viewer, managed_team_ids
-from tracking.api.views import BadRequest, api_view, date_range, json_number
+from tracking.api.views import BadRequest, api_view, json_number, within_dates
 from tracking.models import ApiToken, Team
 
 TREND_FIELDS = (
@@ -21,12 +21,7 @@ TEAM_FIELDS = ("members", "reporting", "mean", "median", "p25", "p75", "min", "m
 
 @api_view("GET")
 def trends(request, token: ApiToken):
-    start, end = date_range(request)
-    rows = UserDay.objects.filter(user=token.user).order_by("date")
-    if start:
-        rows = rows.filter(date__gte=start)
-    if end:
-        rows = rows.filter(date__lte=end)
+    rows = within_dates(request, UserDay.objects.filter(user=token.user).order_by("date"))
     days = [{"date": row["date"].isoformat(), **{f: json_number(row[f]) for f in TREND_FIELDS}}
             for row in rows.values("date", *TREND_FIELDS)]
     return JsonResponse({"days": days})
@@ -45,12 +40,7 @@ def team_days(request, token: ApiToken, slug: str):
     metric = request.GET.get("metric", TeamDay.Metric.SSI)
     if metric not in TeamDay.Metric.values:
         raise BadRequest([rules.RuleError("metric", "metric must be one of " + ", ".join(TeamDay.Metric.values) + ".")])
-    start, end = date_range(request)
-    rows = TeamDay.objects.filter(team=team, metric=metric).order_by("date")
-    if start:
-        rows = rows.filter(date__gte=start)
-    if end:
-        rows = rows.filter(date__lte=end)
+    rows = within_dates(request, TeamDay.objects.filter(team=team, metric=metric).order_by("date"))
     days = [{"date": row["date"].isoformat(), **{f: json_number(row[f]) for f in TEAM_FIELDS}}
             for row in rows.values("date", *TEAM_FIELDS)]
     return JsonResponse({"team": {"slug": team.slug, "name": team.name}, "metric": metric, "days": days})

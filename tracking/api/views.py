@@ -110,12 +110,7 @@ def snapshots(request, token: ApiToken):
         body = _json_body(request)
         date = _body_date(body)
         return _write_day(token, {k: v for k, v in body.items() if k != "date"}, date)
-    start, end = date_range(request)
-    rows = Snapshot.objects.filter(user=token.user).order_by("date")
-    if start:
-        rows = rows.filter(date__gte=start)
-    if end:
-        rows = rows.filter(date__lte=end)
+    rows = within_dates(request, Snapshot.objects.filter(user=token.user).order_by("date"))
     rows = list(rows)
     activities = {}
     if rows:
@@ -314,6 +309,16 @@ def _parse_date(value: str, field: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise BadRequest([rules.RuleError(field, f"{field} must be a date in the form YYYY-MM-DD.")]) from None
+
+
+def within_dates(request, rows):
+    """``rows`` (a queryset with a ``date``) limited to the request's ?from= and ?to=."""
+    start, end = date_range(request)
+    if start:
+        rows = rows.filter(date__gte=start)
+    if end:
+        rows = rows.filter(date__lte=end)
+    return rows
 
 
 def date_range(request) -> tuple[dt.date | None, dt.date | None]:
