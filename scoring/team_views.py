@@ -25,6 +25,7 @@ from scoring import summary, team_charts, teams
 from tracking.access import (
     get_people_for_viewer,
     get_team_for_viewer,
+    managed_team_ids,
     manages_team,
     people_visible_to,
     require_admin,
@@ -90,7 +91,9 @@ class TeamParams:
 @login_required
 def team_list(request):
     visible = list(teams_visible_to(request.user).order_by("name"))
-    return render(request, "teams/list.html", {"teams": visible})
+    # Comparing is for people who manage a team (or admins): nobody else gets a link to a page that says no.
+    can_compare = request.user.is_staff or managed_team_ids(request.user).exists()
+    return render(request, "teams/list.html", {"teams": visible, "can_compare": can_compare})
 
 
 def _team_context(request, team: Team, is_manager: bool) -> dict:

@@ -228,3 +228,11 @@ def test_a_salesperson_is_told_compare_is_for_managers(client, sales):
     client.force_login(sales)
     html = client.get(reverse("scoring:compare")).content.decode()
     assert "you do not manage a team" in html and 'name="people"' not in html
+
+
+@pytest.mark.django_db
+def test_only_people_who_can_compare_see_the_compare_link_on_the_teams_list(client, sales, manager):
+    client.force_login(sales)
+    assert "Compare people" not in client.get("/teams/").content.decode()
+    client.force_login(manager)
+    assert 'href="/compare/">Compare people</a>' in client.get("/teams/").content.decode()
