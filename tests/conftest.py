@@ -166,13 +166,16 @@ class WorkerProcess:
         import subprocess
         import sys
         from pathlib import Path
-        from urllib.parse import quote
+        from urllib.parse import quote, urlencode
 
         from django.db import connection
 
         db = connection.settings_dict
-        url = (f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}"
-               f"@{quote(db['HOST'] or '', safe='')}:{db['PORT'] or 5432}/{db['NAME']}")
+        # The connection's parameters as a query string: a socket folder (the
+        # embedded server) is a host django-environ reads only from there.
+        parameters = {"host": db["HOST"] or "", "port": db["PORT"] or 5432, "user": db["USER"] or "",
+                      "password": db["PASSWORD"] or ""}
+        url = f"postgres:///{quote(db['NAME'])}?{urlencode({k: v for k, v in parameters.items() if v != ''})}"
         self.started += 1
         self.log_path = Path(self.log_dir) / f"worker-{self.started}.log"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ssi_dashboard.test_settings", "DATABASE_URL": url,

