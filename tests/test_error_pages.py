@@ -14,6 +14,7 @@ def test_an_unknown_address_gets_the_products_404_page(client, sales):
     html = response.content.decode()
     assert "<h1>Page not found</h1>" in html
     assert 'href="/entry/"' in html  # a way on
+    assert "Sasha Sales" not in html  # nothing about anyone, the visitor included
     assert "The requested resource was not found on this server" not in html  # Django's own text
 
 
