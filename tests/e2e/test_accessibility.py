@@ -215,3 +215,19 @@ def test_the_time_zone_list_works_without_javascript(browser, live_server, org):
     page.get_by_role("button", name="Save name and time zone").click()
     assert page.get_by_label(ZONE).input_value() == "America/New_York"
     context.close()
+
+
+@VIEWPORTS
+def test_import_times_read_in_the_persons_own_zone(browser, live_server, org, options):
+    User.objects.filter(email="admin@example.com").update(time_zone="America/New_York")
+    noon = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
+    ImportJob.objects.filter(pk=org["job"].pk).update(created_at=noon, finished_at=noon + dt.timedelta(minutes=1))
+    context = _context(browser, options, "light")
+    page = context.new_page()
+    log_in(page, live_server, "admin@example.com")
+    page.goto(f"{live_server.url}/imports/")
+    assert "2 Dec 2026, 07:00 EST" in page.locator("main").inner_text()
+    page.goto(f"{live_server.url}/imports/{org['job'].pk}/")
+    text = page.locator("main").inner_text()
+    assert "Uploaded 2 Dec 2026, 07:00 EST" in text and "Finished 2 Dec 2026, 07:01 EST" in text
+    context.close()
