@@ -182,7 +182,8 @@ def recompute_team(team_id: int, since: dt.date | None = None) -> int:
         since_day = since or dt.date.min
         written = 0
         start = max(first, since_day) if first is not None else None
-        end = max(last, timezone.localdate()) if last is not None else None
+        # The server's date, whichever person's request (and so time zone) runs this.
+        end = max(last, timezone.localdate(timezone=timezone.get_default_timezone())) if last is not None else None
         if start is not None and start <= end:
             cursor.execute(
                 """

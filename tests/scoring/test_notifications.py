@@ -262,7 +262,11 @@ def test_a_person_chooses_their_emails_and_time_zone_in_settings(client, sales):
     client.force_login(sales)
     response = client.post("/settings/", {
         "action": "notifications", "notify-weekly_digest": "on", "notify-alerts": "",
-        "notify-daily_reminder": "on", "notify-reminder_time": "08:30", "zone-time_zone": "Europe/Paris",
+        "notify-daily_reminder": "on", "notify-reminder_time": "08:30",
+    })
+    assert response.status_code == 302
+    response = client.post("/settings/", {
+        "action": "profile", "profile-name": sales.name, "profile-time_zone": "Europe/Paris",
     })
     assert response.status_code == 302
     choice = NotificationPreference.objects.get(user=sales)
