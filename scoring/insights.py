@@ -218,7 +218,8 @@ WITH counts AS (
     SELECT DISTINCT ON (user_id, date_trunc('week', date)) user_id, date_trunc('week', date)::date AS week,
            brand, people, insights, relationships
     FROM scoring_userday
-    WHERE user_id = ANY(%(users)s) AND brand IS NOT NULL
+    -- Only the people with activity: nobody else has a week to test.
+    WHERE user_id IN (SELECT DISTINCT user_id FROM counts) AND brand IS NOT NULL
     ORDER BY user_id, date_trunc('week', date), date DESC
 )
 SELECT c.user_id, c.week, {fields}, e.brand, e.people, e.insights, e.relationships,

@@ -48,14 +48,23 @@ _WINDOW_SQL = f"""
 SELECT d.user_id, {", ".join("d." + f for f in _WINDOW_FIELDS)}
 FROM unnest(%(users)s::bigint[]) AS u(id)
 CROSS JOIN LATERAL (SELECT max(date) AS last FROM scoring_userday WHERE user_id = u.id) l
-JOIN scoring_userday d ON d.user_id = u.id AND d.date BETWEEN l.last - %(back)s AND l.last
+-- A range of each person's (user, date) key, not a join over all their days.
+CROSS JOIN LATERAL (
+    SELECT * FROM scoring_userday WHERE user_id = u.id AND date >= l.last - %(back)s ORDER BY date
+) d
 ORDER BY d.user_id, d.date
 """
 
+# The latest standing in each team a person is a member of: one probe of the
+# (user, team, date) key each.
 _STANDINGS_SQL = """
-SELECT DISTINCT ON (user_id, team_id) user_id, team_id, date, rank, reporting, percentile
-FROM scoring_teammemberday WHERE user_id = ANY(%(users)s)
-ORDER BY user_id, team_id, date DESC
+SELECT m.user_id, m.team_id, s.date, s.rank, s.reporting, s.percentile
+FROM tracking_membership m
+CROSS JOIN LATERAL (
+    SELECT date, rank, reporting, percentile FROM scoring_teammemberday
+    WHERE user_id = m.user_id AND team_id = m.team_id ORDER BY date DESC LIMIT 1
+) s
+WHERE m.user_id = ANY(%(users)s) AND m.role = 'member'
 """
 
 

@@ -119,17 +119,20 @@ def theil_sen(points: list[tuple[dt.date, Decimal]]) -> Slope | None:
     """Points per week through (date, value) points; None with fewer than two dates.
     Computed in floats (a 90-day window has up to 4,005 pairs) and given back
     to six decimals."""
-    values = [(d.toordinal(), float(v)) for d, v in points]
-    slopes = sorted(
-        (v2 - v1) * 7 / (d2 - d1)
-        for i, (d1, v1) in enumerate(values) for d2, v2 in values[i + 1:] if d2 != d1
-    )
+    days = [d.toordinal() for d, _ in points]
+    values = [float(v) for _, v in points]
+    slopes = []
+    for i in range(len(points) - 1):
+        d1, v1 = days[i], values[i]
+        slopes.extend([(v2 - v1) / (d2 - d1) for d2, v2 in zip(days[i + 1:], values[i + 1:], strict=True) if d2 != d1])
     if not slopes:
         return None
+    slopes.sort()
+    # Per day, then per week: order statistics scale with the slopes.
     return Slope(
-        per_week=_decimal(_quantile(slopes, 0.5)),
-        low=_decimal(_quantile(slopes, 0.25)),
-        high=_decimal(_quantile(slopes, 0.75)),
+        per_week=_decimal(_quantile(slopes, 0.5) * 7),
+        low=_decimal(_quantile(slopes, 0.25) * 7),
+        high=_decimal(_quantile(slopes, 0.75) * 7),
         observations=len(points),
     )
 
