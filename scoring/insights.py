@@ -272,12 +272,20 @@ def _recent(by_person: dict[int, list[tuple[dt.date, float, float]]]) -> list[li
 
 
 PAIRS = [(pillar, f) for pillar, levers in rules.PILLAR_LEVERS.items() for f in levers]
+# Everything besides the weeks that a person's evidence depends on.
+SETTINGS = (MIN_WEEKS, MIN_GROUP, PERMUTATIONS, STOP_AFTER, FDR, POOL_WEEKS, tuple(PAIRS))
+
+
+def is_short(person_id: int, own: Weeks) -> bool:
+    """Whether some pair has too few of the person's own weeks, so that it is
+    tested on their team's."""
+    return any(len(own.get(pair, {}).get(person_id, [])) < MIN_WEEKS for pair in PAIRS)
 
 
 def evidence_from(person_id: int, own: Weeks, team_name: str | None, member_ids: list[int], pooled: Weeks,
                   memo: dict | None = None) -> Evidence:
     """Every pair tested on the person's own weeks (``own``), or on their team's
-    (``pooled``, the weeks of ``member_ids``) where theirs are too few;
+    (the weeks of ``member_ids`` in ``pooled``) where theirs are too few;
     q-values from Benjamini–Hochberg over all of them. ``memo`` keeps a team's
     pooled tests for its other members: they are the same tests."""
     memo = {} if memo is None else memo
@@ -294,8 +302,10 @@ def evidence_from(person_id: int, own: Weeks, team_name: str | None, member_ids:
         else:
             key = (tuple(member_ids), pillar, f)
             if key not in memo:
+                pair_weeks = pooled.get((pillar, f), {})
+                team = {m: pair_weeks[m] for m in member_ids if m in pair_weeks} if pooling else {}
                 # A member with one week has no average of their own to be centred on.
-                strata = [_centred(w) for w in _recent(pooled.get((pillar, f), {}) if pooling else {}) if len(w) > 1]
+                strata = [_centred(w) for w in _recent(team) if len(w) > 1]
                 memo[key] = (sum(len(s) for s in strata), permutation_test(strata, seed) if strata else None)
             weeks, result = memo[key]
             team_weeks = max(team_weeks, weeks)

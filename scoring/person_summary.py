@@ -16,6 +16,7 @@ next nightly run, which refreshes everyone (``scoring.checks.nightly``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -24,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from scoring import goals, insights, summary
+from scoring import goals, insights, summary, summary_store
 from scoring.models import Annotation, Goal, PersonSummary
 from scoring.summary_store import dump, pillar_move
 from tracking import rules
@@ -92,6 +93,20 @@ def _merge(*parts: insights.Weeks) -> insights.Weeks:
     return out
 
 
+def _evidence_inputs(uid: int, own: insights.Weeks, team_name: str | None, team_members: list[int],
+                     pooled: insights.Weeks, team_inputs: dict) -> str:
+    """A fingerprint of everything a person's evidence is computed from."""
+    digest = hashlib.blake2b(repr((insights.SETTINGS, [own.get(p, {}).get(uid) for p in insights.PAIRS])).encode(),
+                             digest_size=16)
+    if insights.is_short(uid, own) and len(team_members) > 1:
+        key = tuple(team_members)
+        if key not in team_inputs:
+            weeks = [[pooled.get(p, {}).get(m) for m in key] for p in insights.PAIRS]
+            team_inputs[key] = repr((team_name, key, weeks)).encode()
+        digest.update(team_inputs[key])
+    return digest.hexdigest()
+
+
 def refresh(user_ids: Iterable[int]) -> int:
     """Compute and store these people's summaries; people without derived days
     lose theirs. Returns the number of summaries written."""
@@ -143,11 +158,14 @@ def refresh(user_ids: Iterable[int]) -> int:
             series[uid][day] = ssi
 
     own = insights.weeks_for(users)
-    short = [uid for uid in users if any(len(own.get(pair, {}).get(uid, [])) < insights.MIN_WEEKS
-                                         for pair in insights.PAIRS)]
+    short = [uid for uid in users if insights.is_short(uid, own)]
     extra = sorted({m for uid in short if uid in first_team for m in members[first_team[uid]]} - set(users))
     pooled = _merge(own, insights.weeks_for(extra)) if extra else own
+    # The tests are rerun only when what they read changed (a new week, a
+    # teammate's): most refreshes, the nightly one above all, reuse them.
+    stored_evidence = dict(PersonSummary.objects.filter(user_id__in=users).values_list("user_id", "data__evidence"))
     memo: dict = {}
+    team_inputs: dict = {}
 
     now = timezone.now()
     rows = []
@@ -169,7 +187,12 @@ def refresh(user_ids: Iterable[int]) -> int:
         ]
         projections = [goals.project(goal, latest, trend) for goal in goals.current_goals(person)] \
             if uid in with_goals else []
-        evidence = insights.evidence_from(uid, own, team_names.get(team_id), members.get(team_id, []), pooled, memo)
+        team_members = members.get(team_id, [])
+        inputs = _evidence_inputs(uid, own, team_names.get(team_id), team_members, pooled, team_inputs)
+        evidence = stored_evidence.get(uid)
+        if not evidence or evidence.get("inputs") != inputs:
+            evidence = {**summary_store.evidence_json(insights.evidence_from(
+                uid, own, team_names.get(team_id), team_members, pooled, memo)), "inputs": inputs}
         n, best_ssi, best_on = best[uid]
         rows.append(PersonSummary(
             user_id=uid, as_of=latest["date"], ssi=latest["ssi"],

@@ -75,7 +75,7 @@ def _projection(p: goals.Projection) -> dict:
     }
 
 
-def _evidence(e: insights.Evidence) -> dict:
+def evidence_json(e: insights.Evidence) -> dict:
     return {
         "own_weeks": e.own_weeks, "team_name": e.team_name, "team_weeks": e.team_weeks,
         "tests": [{
@@ -89,7 +89,8 @@ def _evidence(e: insights.Evidence) -> dict:
     }
 
 
-def dump(trend, standings, coaching, move, projections, evidence, effects) -> dict:
+def dump(trend, standings, coaching, move, projections, evidence: dict, effects) -> dict:
+    """The ``data`` of a summary; ``evidence`` as ``evidence_json`` gives it."""
     return {
         "trend": None if trend is None else {
             "slope": _slope(trend.slope), "observations": trend.observations, "span_days": trend.span_days,
@@ -105,7 +106,7 @@ def dump(trend, standings, coaching, move, projections, evidence, effects) -> di
         },
         "pillar_move": None if move is None else {"pillar": move.pillar, "change": str(move.change)},
         "projections": {str(p.goal.pk): _projection(p) for p in projections},
-        "evidence": _evidence(evidence),
+        "evidence": evidence,
         "effects": {str(e.annotation.pk): {"before": _s(e.before), "after": _s(e.after)} for e in effects},
     }
 

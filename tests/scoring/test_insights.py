@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from scoring import insights, person_summary, summary_store, trends
+from scoring.models import PersonSummary
 from tests.conftest import make_user, snap
 from tracking import rules
 from tracking.models import Activity, Membership
@@ -176,3 +177,16 @@ def test_a_team_pool_keeps_its_most_recent_weeks(monkeypatch):
     pooled = {7: [(w[0], 1.0, 0.1), (w[2], 3.0, 0.3)], 5: [(w[1], 2.0, 0.2), (w[3], 4.0, 0.4)]}
     # The three latest weeks are w3 (person 5), w2 (person 7), w1 (person 5); in person order.
     assert insights._recent(pooled) == [[(2.0, 0.2), (4.0, 0.4)], [(3.0, 0.3)]]
+
+
+@pytest.mark.django_db
+def test_a_batch_pools_each_person_with_their_own_teams_weeks_only(sales, peer, outsider):
+    # Sasha (East, with Pat, who logged nothing) has two weeks; Olly (West) has
+    # thirty of the planted effect. Refreshed together, Olly's weeks are West's, not East's.
+    _history(sales, [({"comments": 12}, {"insights": "0.5"}), ({"comments": 2}, {"insights": "0.1"})],
+             start=START + dt.timedelta(weeks=40))
+    _history(outsider, _planted())
+    PersonSummary.objects.all().delete()  # computed afresh, in one batch
+    person_summary.refresh([sales.pk, outsider.pk])
+    assert [t.activity for t in summary_store.read(outsider).evidence.findings] == ["comments"]
+    assert summary_store.read(sales).evidence.findings == []
