@@ -6,7 +6,9 @@ recomputes everyone once, then gives ``--activity`` of them three years of
 daily activity (so their insights run the permutation tests) and times:
 - every summary in batches of 500 (the nightly run, ``recompute --all``);
 - one batch of 1,000 (a day's import of everyone: ``recompute_with_teams``'s last step);
-- one person at a time (a single entry), for 50 people.
+- one person at a time (a single entry), for 50 people;
+- with activity: everyone again (the people with activity run their tests),
+  those people again with nothing changed (their tests reused), and afresh.
 
     DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/ssi_bench \\
         .venv/bin/python bench/summaries.py [--people 1000] [--days 1095] [--no-seed] [--activity 200]
@@ -109,7 +111,10 @@ def main() -> None:
         timed(f"{len(ids)} summaries, {len(active)} of them with 3 years of daily activity", len(ids),
               lambda: [person_summary.refresh_batch(ids[i:i + person_summary.BATCH])
                        for i in range(0, len(ids), person_summary.BATCH)])
-        timed(f"the {len(active)} with activity alone", len(active),
+        timed(f"the {len(active)} with activity alone, nothing changed (tests reused)", len(active),
+              lambda: person_summary.refresh_batch(active))
+        PersonSummary.objects.filter(user_id__in=active).delete()
+        timed(f"the {len(active)} with activity alone, tests run afresh", len(active),
               lambda: person_summary.refresh_batch(active))
         tested = PersonSummary.objects.filter(user_id__in=active).values_list("data", flat=True)
         pairs = sum(len(d["evidence"]["tests"]) for d in tested)

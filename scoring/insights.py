@@ -230,11 +230,12 @@ JOIN ends n ON n.user_id = c.user_id AND n.week = c.week + 7
 ORDER BY c.user_id, c.week
 """
 
-Weeks = dict[tuple[str, str], dict[int, list[tuple[dt.date, float, float]]]]
+# (pillar, activity) → person → [(week, count, change)]; a week is its Monday's ordinal.
+Weeks = dict[tuple[str, str], dict[int, list[tuple[int, float, float]]]]
 
 
 def weeks_for(user_ids: list[int]) -> Weeks:
-    """(pillar, activity) → person → [(Monday, week's count, next week's pillar change)],
+    """(pillar, activity) → person → [(Monday's ordinal, week's count, next week's pillar change)],
     in week order: each week with daily activity and a pillar reading at its end
     and at the next week's end. One query."""
     out: Weeks = defaultdict(lambda: defaultdict(list))
@@ -255,7 +256,7 @@ def weeks_for(user_ids: list[int]) -> Weeks:
             change = float(next_end[pillar] - this_end[pillar])
             for f in levers:
                 if activity[f] is not None:
-                    out[(pillar, f)][user_id].append((week, float(activity[f]), change))
+                    out[(pillar, f)][user_id].append((week.toordinal(), float(activity[f]), change))
     return out
 
 

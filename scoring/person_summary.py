@@ -93,18 +93,28 @@ def _merge(*parts: insights.Weeks) -> insights.Weeks:
     return out
 
 
+# The test settings, as a digest: a hash() of text differs between processes.
+_SETTINGS = hashlib.blake2b(repr(insights.SETTINGS).encode(), digest_size=8).hexdigest()
+
+
 def _evidence_inputs(uid: int, own: insights.Weeks, team_name: str | None, team_members: list[int],
                      pooled: insights.Weeks, team_inputs: dict) -> str:
-    """A fingerprint of everything a person's evidence is computed from."""
-    digest = hashlib.blake2b(repr((insights.SETTINGS, [own.get(p, {}).get(uid) for p in insights.PAIRS])).encode(),
-                             digest_size=16)
+    """A fingerprint of everything a person's evidence is computed from. The
+    weeks are numbers only (ordinals, counts, changes), whose hash() is the
+    same in every process."""
+    parts = [_SETTINGS, _number_hash(tuple(tuple(own.get(p, {}).get(uid, ())) for p in insights.PAIRS))]
     if insights.is_short(uid, own) and len(team_members) > 1:
         key = tuple(team_members)
         if key not in team_inputs:
-            weeks = [[pooled.get(p, {}).get(m) for m in key] for p in insights.PAIRS]
-            team_inputs[key] = repr((team_name, key, weeks)).encode()
-        digest.update(team_inputs[key])
-    return digest.hexdigest()
+            name = hashlib.blake2b((team_name or "").encode(), digest_size=8).hexdigest()
+            team_inputs[key] = f"{name}:" + _number_hash(
+                (key, tuple(tuple(tuple(pooled.get(p, {}).get(m, ())) for m in key) for p in insights.PAIRS)))
+        parts.append(team_inputs[key])
+    return ":".join(parts)
+
+
+def _number_hash(value: tuple) -> str:
+    return f"{hash(value) & 0xFFFFFFFFFFFFFFFF:x}"
 
 
 def refresh(user_ids: Iterable[int]) -> int:
