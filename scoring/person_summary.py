@@ -31,6 +31,9 @@ from scoring.summary_store import dump, pillar_move
 from tracking import rules
 from tracking.models import Activity, Membership, User
 
+# People computed at once: their rows (about 80 days each, and their weeks)
+# are held in memory together.
+BATCH = 500
 _WINDOW_FIELDS = summary.FIELDS
 _LEVER_FIELDS = sorted({f for levers in rules.PILLAR_LEVERS.values() for f in levers})
 
@@ -118,9 +121,14 @@ def _number_hash(value: tuple) -> str:
 
 
 def refresh(user_ids: Iterable[int]) -> int:
-    """Compute and store these people's summaries; people without derived days
-    lose theirs. Returns the number of summaries written."""
+    """Compute and store these people's summaries, ``BATCH`` at a time (a
+    batch's rows are held in memory); people without derived days lose
+    theirs. Returns the number of summaries written."""
     users = sorted(set(user_ids))
+    return sum(_refresh(users[start:start + BATCH]) for start in range(0, len(users), BATCH))
+
+
+def _refresh(users: list[int]) -> int:
     if not users:
         return 0
     people = {u.pk: u for u in User.objects.filter(pk__in=users).only("pk", "time_zone")}
@@ -221,8 +229,6 @@ _WITH_DAYS_SQL = """
 SELECT u.id FROM tracking_user u
 WHERE EXISTS (SELECT 1 FROM scoring_userday d WHERE d.user_id = u.id) ORDER BY u.id
 """
-# People per refresh when everyone is refreshed: the batch's rows fit in memory.
-BATCH = 500
 
 
 def everyone_batches(jobs: int = 1) -> list[list[int]]:

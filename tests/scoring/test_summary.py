@@ -21,6 +21,11 @@ def _stored(person) -> summary_store.Summary:
     return summary_store.read(person)
 
 
+def _read(person) -> summary_store.Summary:
+    """The person's summary as stored, without refreshing it."""
+    return summary_store.read(person)
+
+
 def _project(goal):
     return _stored(goal.user).projection(goal)
 
@@ -202,3 +207,22 @@ def test_a_note_whose_reference_day_is_within_tolerance_has_a_before(sales):
     (effect,), _ = _stored(sales).effects(list(Annotation.objects.all()))
     # As of 3-31 is the 28th (3 days back); 30 days earlier, 3-1, is there.
     assert (effect.before, effect.after) == (Decimal(4), None)
+
+
+@pytest.mark.django_db
+def test_a_teammates_activity_reaches_the_coaching_card_at_the_nightly_run(sales, peer):
+    from scoring import checks
+
+    snap(sales, D(2026, 3, 3), 40, pillars=[4, 13, 13, 10])
+    with _travel(D(2026, 3, 10)):
+        trends.recompute(sales.pk)
+        Activity.objects.create(user=sales, period_start=D(2026, 3, 2), period_end=D(2026, 3, 2), posts=4)
+        trends.recompute(sales.pk)
+        # Only Sasha's 4 posts so far: the team median is 4.
+        assert _read(sales).coaching.levers[0].team_median == 4
+        # Pat logs 10 posts: Sasha's summary, not recomputed since, still says 4.
+        Activity.objects.create(user=peer, period_start=D(2026, 3, 4), period_end=D(2026, 3, 4), posts=10)
+        assert _read(sales).coaching.levers[0].team_median == 4
+        checks.nightly(sample=0)
+        # The nightly run refreshes every summary: the median of 4 and 10 is 7.
+        assert _read(sales).coaching.levers[0].team_median == 7
