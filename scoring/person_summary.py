@@ -29,6 +29,7 @@ from scoring import goals, insights, summary, summary_store
 from scoring.models import Annotation, Goal, PersonSummary
 from scoring.summary_store import dump, pillar_move
 from tracking import rules
+from tracking.locks import lock_recompute_people
 from tracking.models import Activity, Membership, User
 
 # People computed at once: their rows (about 80 days each, and their weeks)
@@ -243,8 +244,11 @@ def everyone_batches(jobs: int = 1) -> list[list[int]]:
 
 
 def refresh_batch(user_ids: list[int]) -> int:
-    """One batch, in its own transaction."""
-    with transaction.atomic():
+    """One batch, in its own transaction, behind the people's recompute locks:
+    a recompute that commits while the batch computes would otherwise have its
+    newer summary overwritten by the batch's older one."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        lock_recompute_people(cursor, user_ids)
         return refresh(user_ids)
 
 
