@@ -48,9 +48,14 @@ CROSS JOIN LATERAL (
 """
 
 # The trend's window up to each person's latest day: its last row is the
-# headline, and it holds the 7-day change's reference day.
+# headline, and it holds the 7-day change's reference day. Older days bring
+# only what the trend reads (fewer values to convert, for 80 days a person).
+_RECENT_FIELDS = (*rules.PILLARS,)
+_LATEST_FIELDS = tuple(f for f in _WINDOW_FIELDS if f not in ("date", "ssi", *_RECENT_FIELDS))
 _WINDOW_SQL = f"""
-SELECT d.user_id, {", ".join("d." + f for f in _WINDOW_FIELDS)}
+SELECT d.user_id, d.date, d.ssi,
+       {", ".join(f"CASE WHEN d.date >= l.last - {summary.TOLERANCE_DAYS + 7} THEN d.{f} END" for f in _RECENT_FIELDS)},
+       {", ".join(f"CASE WHEN d.date = l.last THEN d.{f} END" for f in _LATEST_FIELDS)}
 FROM unnest(%(users)s::bigint[]) AS u(id)
 CROSS JOIN LATERAL (SELECT max(date) AS last FROM scoring_userday WHERE user_id = u.id) l
 -- A range of each person's (user, date) key, not a join over all their days.
@@ -59,6 +64,8 @@ CROSS JOIN LATERAL (
 ) d
 ORDER BY d.user_id, d.date
 """
+_WINDOW_COLUMNS = ("date", "ssi", *_RECENT_FIELDS, *_LATEST_FIELDS)
+
 
 # The latest standing in each team a person is a member of: one probe of the
 # (user, team, date) key each.
@@ -140,7 +147,7 @@ def _refresh(users: list[int]) -> int:
         return 0
     window: dict[int, list[dict]] = defaultdict(list)
     for row in _fetch(_WINDOW_SQL, {"users": users, "back": summary.SLOPE_DAYS - 1}):
-        window[row[0]].append(dict(zip(_WINDOW_FIELDS, row[1:], strict=True)))
+        window[row[0]].append(dict(zip(_WINDOW_COLUMNS, row[1:], strict=True)))
 
     # Teams: standings in each, coaching and pooled insights from the first by name.
     memberships = list(Membership.objects.filter(user_id__in=users, role=Membership.Role.MEMBER)
