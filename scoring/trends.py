@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import connection, transaction
 from django.utils import timezone
 
+from scoring import person_summary
 from scoring.models import Anomaly
 from scoring.recompute_sql import PILLAR_ANOMALY_SQL, RECOMPUTE_SQL, TEAM_SQL
 from tracking.locks import lock_recompute_people, lock_recompute_team
@@ -69,21 +70,27 @@ def recompute(user_id: int, since: dt.date | None = None) -> int:
 
     Runs in one transaction behind a per-person advisory lock, so running it
     twice, concurrently, or after a worker died mid-way leaves the same rows.
-    Returns the number of days written.
+    Returns the number of days written. The person's summary follows, in the
+    same transaction (their standings as their teams' rows stand).
     """
-    return recompute_people([user_id], since)
+    with transaction.atomic():
+        written = recompute_people([user_id], since)
+        person_summary.refresh([user_id])
+    return written
 
 
 def recompute_with_teams(user_ids: Iterable[int], since: dt.date | None = None) -> int:
     """These people, then every team they count in, from ``since`` on, in one
     transaction: a reader (or a test) that sees the new person rows sees the
     team rows that follow from them. Locks are taken people first, then teams,
-    each in id order, so two of these never deadlock."""
+    each in id order, so two of these never deadlock. Their summaries come
+    last, in the same transaction: standings and coaching read the team rows."""
     users = sorted(set(user_ids))
     with transaction.atomic():
         written = recompute_people(users, since)
         for team_id in team_ids_for(users):
             recompute_team(team_id, since)
+        person_summary.refresh(users)
     return written
 
 
@@ -127,6 +134,8 @@ def recompute_everyone(since: dt.date | None = None, jobs: int = 1) -> tuple[int
         return kind, recompute_people(item, since) if kind == "people" else recompute_team(item, since)
 
     done = _run(jobs, run, tasks)
+    # Summaries last: they read the person and team rows just written.
+    _run(jobs, person_summary.refresh_batch, person_summary.everyone_batches(jobs))
     days = sum(written for kind, written in done if kind == "people")
     team_days = sum(written for kind, written in done if kind == "team")
     return len(ids), days, len(team_ids), team_days

@@ -15,14 +15,6 @@ import pytest
 from tracking.models import Membership, Snapshot, Team, User
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache (it is per process, and tests share one)."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 def make_user(email: str, **extra) -> User:
     return User.objects.create_user(email=email, password="pw-for-tests", name=extra.pop("name", ""), **extra)
 
