@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from celery.signals import before_task_publish
 from django.core.management import call_command
+from django.utils import timezone
 
 from scoring import outbox, trends
 from scoring.models import RecomputeRequest, TeamDay, UserDay
@@ -109,7 +110,10 @@ def test_a_batch_that_fails_leaves_the_batches_before_it_done_and_only_its_own_r
     first, second = team_of("Alpha", 2, 0), team_of("Beta", 2, 2)
     for n, person in enumerate([*first, *second]):
         snap(person, DAYS[0], 40 + n)
-    requests = [RecomputeRequest.objects.create(user=person, since=DAYS[0]).pk for person in [*first, *second]]
+    # Handed over ten minutes ago, by the task about to run.
+    handed_over = timezone.now() - dt.timedelta(minutes=10)
+    requests = [RecomputeRequest.objects.create(user=person, since=DAYS[0], dispatched_at=handed_over).pk
+                for person in [*first, *second]]
     people = [[person.pk, DAYS[0].isoformat()] for person in [*first, *second]]
 
     # Another recompute holds p2's lock (a person's recompute lock is their
@@ -124,6 +128,11 @@ def test_a_batch_that_fails_leaves_the_batches_before_it_done_and_only_its_own_r
     assert sorted(RecomputeRequest.objects.values_list("user__email", flat=True)) == [
         "p2@example.com", "p3@example.com"
     ]
+    # The first batch's commit renewed the rest's hand-over: a sweep now leaves
+    # them to the running task until it stops making progress.
+    assert all(at > handed_over + dt.timedelta(minutes=9)
+               for at in RecomputeRequest.objects.values_list("dispatched_at", flat=True))
+    assert outbox._due(dt.timedelta(0)) == []
     # Delivered again, the task redoes only the open batch.
     assert recompute_batch(people, requests) == {"people": 2, "days": 2, "teams": 1}
     assert not RecomputeRequest.objects.exists()
