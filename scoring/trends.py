@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
@@ -97,6 +98,80 @@ def recompute_with_teams(user_ids: Iterable[int], since: dt.date | None = None) 
 # People per transaction when everyone is recomputed: large enough for the
 # set-based SQL to pay off, small enough that one batch holds its locks briefly.
 BATCH = 200
+
+
+def _earliest(dates: Iterable[dt.date | None]) -> dt.date | None:
+    dates = list(dates)
+    return None if None in dates else min(dates)
+
+
+def batches(since_by_user: Mapping[int, dt.date | None]) -> list[list[int]]:
+    """These people in batches of about ``BATCH``, such that every team's
+    changed members fall in one batch: ``recompute_with_teams`` of each batch
+    then recomputes each of their teams exactly once, with all of its changed
+    members already recomputed in the same transaction.
+
+    People linked through teams (members of one team, and through someone in
+    two teams, of both) stay together, so a batch holds whole groups: up to
+    ``BATCH`` people, or one group larger than that on its own (a team of 500
+    is one batch of 500). Groups go earliest date first, so the people of a
+    batch share a date as far as they can (a batch runs from its earliest).
+    """
+    users = sorted(since_by_user)
+    parent = {user: user for user in users}
+
+    def root(user: int) -> int:
+        while parent[user] != user:
+            parent[user] = parent[parent[user]]
+            user = parent[user]
+        return user
+
+    first_member: dict[int, int] = {}
+    for user_id, team_id in Membership.objects.filter(
+        user_id__in=users, role=Membership.Role.MEMBER
+    ).values_list("user_id", "team_id"):
+        a, b = root(user_id), root(first_member.setdefault(team_id, user_id))
+        parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for user in users:
+        groups[root(user)].append(user)
+
+    def start(group: list[int]) -> tuple[dt.date, int]:
+        return _earliest(since_by_user[user] for user in group) or dt.date.min, group[0]
+
+    ordered = sorted(groups.values(), key=start)
+    packed: list[list[int]] = []
+    for group in ordered:
+        if packed and len(packed[-1]) + len(group) <= BATCH:
+            packed[-1] += group
+        else:
+            packed.append(list(group))
+    return [sorted(people) for people in packed]
+
+
+def recompute_batch(
+    since_by_user: Mapping[int, dt.date | None], claim: Callable[[list[int]], list[int]] | None = None
+) -> tuple[int, int, int]:
+    """Everyone a change names, each from their own date on, in ``batches``:
+    each batch, its people and then their teams, is one ``recompute_with_teams``
+    in a transaction of its own, so each affected team is recomputed once, and
+    a failure leaves the finished batches done and the rest as they were.
+
+    ``claim``, when given, is called inside each batch's transaction with its
+    people, and returns those still to recompute (the outbox marks their
+    requests done in that transaction, so they are done exactly when the rows
+    are). Returns (people recomputed, their days written, team recomputes).
+    """
+    people = written = teams = 0
+    for batch in batches(since_by_user):
+        with transaction.atomic():
+            users = claim(batch) if claim else batch
+            if not users:
+                continue
+            written += recompute_with_teams(users, _earliest(since_by_user[user] for user in users))
+            people += len(users)
+            teams += len(team_ids_for(users))
+    return people, written, teams
 
 
 def recompute_everyone(since: dt.date | None = None, jobs: int = 1) -> tuple[int, int, int, int]:
