@@ -1,7 +1,7 @@
 """Scoring recompute: a full recompute of 1,000 people × 3 years (20 teams of 50),
 from empty derived tables and over the rows already there, as
-`manage.py recompute --all --jobs N` runs it; an incremental one after one day's
-import; and the floor (one bare SQL window pass over the same rows), with the ratio.
+`manage.py recompute --all --jobs N` runs it; the import path after one day's
+import (the one task an import enqueues, run as a worker runs it); and the floor (one bare SQL window pass over the same rows), with the ratio.
 
 Run against a development database of its own (it replaces people
 bench-scoring-NNNN@example.com and teams bench-scoring-NN, and the full recompute
@@ -35,7 +35,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from scoring import trends  # noqa: E402
-from scoring.models import Anomaly, TeamDay, TeamMemberDay, UserDay  # noqa: E402
+from scoring.models import Anomaly, RecomputeRequest, TeamDay, TeamMemberDay, UserDay  # noqa: E402
+from scoring.tasks import recompute_batch  # noqa: E402
 from tracking.models import Membership, Snapshot, Team, User  # noqa: E402
 
 TEAM_SIZE = 50
@@ -140,6 +141,7 @@ def main() -> None:
         call_command("recompute", "--all", "--jobs", str(args.jobs), stdout=out)
         print("  " + out.getvalue().strip())
 
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     vacuum()
     floor_s = timed("floor: one bare SQL window pass (avg7, avg30)", floor)
     empty, existing = [], []
@@ -164,17 +166,29 @@ def main() -> None:
           f"{TeamMemberDay.objects.filter(team_id__in=team_ids).count():,} standings, "
           f"{Anomaly.objects.filter(user_id__in=ids).count():,} anomalies")
 
-    # One day's import: a snapshot for everyone today, then the recompute the
-    # import queues (one batch task: the people, then each affected team once).
+    # One day's import: a snapshot for everyone today, its outbox requests (as
+    # the import writes them, handed over), then exactly what the import
+    # enqueues: the one recompute_batch task, its body run here as a worker runs it.
     Snapshot.objects.filter(user_id__in=ids, date=today).delete()
     Snapshot.objects.bulk_create(
         Snapshot(user_id=pk, date=today, ssi=40, brand=10, people=10, insights=10, relationships=10) for pk in ids
     )
-    incremental = timed(
-        "incremental after one day's import (1,000 people and their 20 teams)",
-        lambda: trends.recompute_with_teams(ids, today),
-    )
-    print(f"incremental: {incremental:.2f} s (budget 2 s)")
+    stamp = timezone.now()
+    requests = [r.pk for r in RecomputeRequest.objects.bulk_create(
+        RecomputeRequest(user_id=pk, since=today, dispatched_at=stamp) for pk in ids
+    )]
+    people = [[pk, today.isoformat()] for pk in ids]
+    batches = len(trends.batches(dict.fromkeys(ids, today)))
+    outcome = {}
+
+    def import_path():
+        outcome.update(recompute_batch.apply(args=(people, requests), throw=True).get())
+
+    took = timed(f"import path: the one recompute_batch task of a day's import ({len(ids):,} people, "
+                 f"{len(team_ids)} teams, {batches} batches)", import_path)
+    left = RecomputeRequest.objects.filter(pk__in=requests).count()
+    print(f"import path: {took:.2f} s (budget 2 s); {outcome}; requests left open: {left}")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

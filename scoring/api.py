@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
+from scoring import summary_store
 from scoring.models import TeamDay, UserDay
 from tracking import rules
 from tracking.access import get_managed_team_for_viewer, managed_team_ids
@@ -24,7 +25,26 @@ def trends(request, token: ApiToken):
     rows = within_dates(request, UserDay.objects.filter(user=token.user).order_by("date"))
     days = [{"date": row["date"].isoformat(), **{f: json_number(row[f]) for f in TREND_FIELDS}}
             for row in rows.values("date", *TREND_FIELDS)]
-    return JsonResponse({"days": days})
+    return JsonResponse({"days": days, "latest": _latest(summary_store.read(token.user))})
+
+
+def _latest(stored: summary_store.Summary | None) -> dict | None:
+    """The stored summary's figures, as the dashboard shows them."""
+    if stored is None:
+        return None
+    row, trend = stored.row, stored.trend
+    slope = trend.slope if trend else None
+    return {
+        "as_of": row.as_of.isoformat(), "ssi": json_number(row.ssi),
+        **{f: json_number(getattr(row, f)) for f in (*rules.PILLARS, "delta7", "delta30", "delta90", "best")},
+        "best_on": row.best_on.isoformat(), "days_logged": row.days_logged,
+        "trend": {
+            "per_week": json_number(slope.per_week) if slope else None,
+            "low": json_number(slope.low) if slope else None,
+            "high": json_number(slope.high) if slope else None,
+            "shortfall": trend.shortfall if trend else None,
+        },
+    }
 
 
 @api_view("GET")

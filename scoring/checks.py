@@ -2,8 +2,9 @@
 
 A sample of people and teams is recomputed from nothing; any row that differs
 from what was stored is logged (which rows, before and after) and stays
-repaired. The same run moves every team's days up to today and records people
-who went silent, since nothing else recomputes someone who stopped logging.
+repaired. The same run moves every team's days up to today, records people
+who went silent, since nothing else recomputes someone who stopped logging,
+and refreshes every person's summary.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from scoring import trends
+from scoring import person_summary, trends
 from scoring.models import Anomaly, TeamDay, TeamMemberDay, UserDay
 from scoring.recompute_sql import REPORTING_DAYS
 from tracking.models import Snapshot, Team, User
@@ -90,9 +91,13 @@ def nightly(sample: int = DEFAULT_SAMPLE) -> dict:
         Team.objects.order_by("?").values_list("pk", flat=True)[: max(1, sample // 10)]
     )
     repaired_teams = {pk: n for pk in teams if (n := check_team(pk))}
+    # Every summary, last: a teammate's change moves the team medians in a
+    # person's coaching card and the team weeks their insights pool, and the
+    # coaching window moves with the day.
+    summaries = person_summary.refresh_everyone()
     result = {
         "people_checked": len(people), "people_repaired": repaired_people,
-        "teams_checked": len(teams), "teams_repaired": repaired_teams,
+        "teams_checked": len(teams), "teams_repaired": repaired_teams, "summaries": summaries,
     }
     log.info("Nightly scoring check: %s", result)
     return result

@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
-from scoring import goals, teams
+from scoring import goals, summary_store, teams
 from scoring.models import UserDay
-from scoring.summary import Headline, headline
-from tracking import rules
+from scoring.summary import Headline
+from scoring.summary_store import PillarMove
 from tracking.access import managed_team_ids
 from tracking.models import Team, User
 
 MOVERS_LIMIT = 3
-
-
-@dataclass(frozen=True)
-class PillarMove:
-    pillar: str
-    label: str
-    change: Decimal
 
 
 @dataclass(frozen=True)
@@ -38,46 +30,22 @@ class PersonWeek:
     logged_this_week: int
 
 
-def biggest_pillar_move(latest: UserDay) -> PillarMove | None:
-    """The pillar whose value changed most (either way) between the latest day
-    and the reference day of its 7-day change: the latest observation dated
-    7–10 days before, as for delta7. None without pillars on both days."""
-    reference = (
-        UserDay.objects.filter(
-            user_id=latest.user_id,
-            date__range=(latest.date - dt.timedelta(days=10), latest.date - dt.timedelta(days=7)),
-        )
-        .order_by("-date")
-        .first()
-    )
-    if reference is None:
-        return None
-    moves = [
-        PillarMove(p, rules.LABELS[p], getattr(latest, p) - getattr(reference, p))
-        for p in rules.PILLARS
-        if getattr(latest, p) is not None and getattr(reference, p) is not None
-    ]
-    if not moves:
-        return None
-    # Ties go to the pillar listed first, so the same data always names the same pillar.
-    return max(moves, key=lambda m: abs(m.change))
-
-
 def person_week(person: User, today: dt.date) -> PersonWeek | None:
-    """``person``'s week up to ``today`` (their local date); None before their first log."""
-    top = headline(person)
-    if top is None:
+    """``person``'s week up to ``today`` (their local date), from their stored
+    summary; None before their first log."""
+    stored = summary_store.read(person)
+    if stored is None:
         return None
-    latest = UserDay.objects.filter(user=person).order_by("-date").first()
-    goal = goals.current_goal(person)
+    top = stored.headline
+    current = goals.current_goals(person)
     # A streak counts only while it is alive: logged today or yesterday.
-    alive = (today - latest.date).days <= 1
+    alive = (today - top.as_of).days <= 1
     return PersonWeek(
         headline=top,
-        pillar_move=biggest_pillar_move(latest),
-        projection=goals.project(goal) if goal else None,
-        log_streak=latest.log_streak if alive else 0,
-        week_streak=latest.week_streak if (today - latest.date).days <= 7 else 0,
+        pillar_move=stored.pillar_move,
+        projection=stored.projection(current[0]) if current else None,
+        log_streak=stored.row.log_streak if alive else 0,
+        week_streak=stored.row.week_streak if (today - top.as_of).days <= 7 else 0,
         logged_this_week=UserDay.objects.filter(
             user=person, date__range=(today - dt.timedelta(days=6), today)
         ).count(),
@@ -93,12 +61,12 @@ class TeamWeek:
     not_reporting: list[teams.MemberRow]
 
 
-def managed_teams_week(manager: User, today: dt.date) -> list[TeamWeek]:
-    """For each team ``manager`` manages: the members who moved most over 7
-    days, up and down, and those not reporting."""
+def managed_teams_week(manager: User, now: dt.datetime) -> list[TeamWeek]:
+    """For each team ``manager`` manages, as of the team's day at ``now``: the
+    members who moved most over 7 days, up and down, and those not reporting."""
     weeks = []
     for team in Team.objects.filter(pk__in=managed_team_ids(manager)).order_by("name"):
-        rows = teams.leaderboard(team, today)
+        rows = teams.leaderboard(team, teams.team_day(team, now))
         moved = [r for r in rows if r.reporting and r.delta7 is not None]
         weeks.append(TeamWeek(
             team=team,

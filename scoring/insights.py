@@ -24,11 +24,9 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db import connection
 
-from scoring.models import UserDay
 from tracking import rules
-from tracking.models import Activity, Membership, Team, User
 
 # A pair is tested from this many weeks: split 6/6, twelve weeks allow a
 # smallest two-sided p of 2/924 ≈ 0.002; ten (2/252 ≈ 0.008) could never pass
@@ -206,40 +204,59 @@ class Evidence:
                 f"from what chance gives when testing {m} at once.")
 
 
-def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 _FIELDS = sorted({f for levers in rules.PILLAR_LEVERS.values() for f in levers})
 
 
-def _weeks(user_ids: list[int]) -> dict[tuple[str, str], dict[int, list[tuple[dt.date, float, float]]]]:
-    """(pillar, activity) → person → [(Monday, week's count, next week's pillar change)], in week order."""
-    counts: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    # Only daily rows: a Sales Navigator period total has no week to belong to.
-    for row in Activity.objects.filter(user_id__in=user_ids, period_start=F("period_end")).values(
-        "user_id", "period_start", *_FIELDS
-    ):
-        bucket = counts[(row["user_id"], _monday(row["period_start"]))]
-        for f in _FIELDS:
-            if row[f] is not None:
-                bucket[f] += row[f]
-    week_end: dict[tuple[int, dt.date], dict] = {}
-    for row in UserDay.objects.filter(user_id__in=user_ids, brand__isnull=False).order_by("date").values(
-        "user_id", "date", *rules.PILLARS
-    ):
-        week_end[(row["user_id"], _monday(row["date"]))] = row
-    out: dict[tuple[str, str], dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for (user_id, week), activity in sorted(counts.items()):
-        this_end = week_end.get((user_id, week))
-        next_end = week_end.get((user_id, week + dt.timedelta(days=7)))
-        if this_end is None or next_end is None:
-            continue
+_WEEKS_SQL = """
+WITH counts AS (
+    -- Only daily rows: a Sales Navigator period total has no week to belong to.
+    SELECT user_id, date_trunc('week', period_start)::date AS week, {sums}
+    FROM tracking_activity
+    WHERE user_id = ANY(%(users)s) AND period_start = period_end
+    GROUP BY 1, 2
+), ends AS (
+    SELECT DISTINCT ON (user_id, date_trunc('week', date)) user_id, date_trunc('week', date)::date AS week,
+           brand, people, insights, relationships
+    FROM scoring_userday
+    -- Only the people with activity: nobody else has a week to test.
+    WHERE user_id IN (SELECT DISTINCT user_id FROM counts) AND brand IS NOT NULL
+    ORDER BY user_id, date_trunc('week', date), date DESC
+)
+SELECT c.user_id, c.week, {fields}, e.brand, e.people, e.insights, e.relationships,
+       n.brand, n.people, n.insights, n.relationships
+FROM counts c
+JOIN ends e ON e.user_id = c.user_id AND e.week = c.week
+JOIN ends n ON n.user_id = c.user_id AND n.week = c.week + 7
+ORDER BY c.user_id, c.week
+"""
+
+# (pillar, activity) → person → [(week, count, change)]; a week is its Monday's ordinal.
+Weeks = dict[tuple[str, str], dict[int, list[tuple[int, float, float]]]]
+
+
+def weeks_for(user_ids: list[int]) -> Weeks:
+    """(pillar, activity) → person → [(Monday's ordinal, week's count, next week's pillar change)],
+    in week order: each week with daily activity and a pillar reading at its end
+    and at the next week's end. One query."""
+    out: Weeks = defaultdict(lambda: defaultdict(list))
+    if not user_ids:
+        return out
+    sql = _WEEKS_SQL.format(sums=", ".join(f"SUM({f}) AS {f}" for f in _FIELDS),
+                            fields=", ".join(f"c.{f}" for f in _FIELDS))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"users": list(user_ids)})
+        rows = cursor.fetchall()
+    n = len(_FIELDS)
+    for row in rows:
+        user_id, week = row[0], row[1]
+        activity = dict(zip(_FIELDS, row[2:2 + n], strict=True))
+        this_end = dict(zip(rules.PILLARS, row[2 + n:6 + n], strict=True))
+        next_end = dict(zip(rules.PILLARS, row[6 + n:10 + n], strict=True))
         for pillar, levers in rules.PILLAR_LEVERS.items():
             change = float(next_end[pillar] - this_end[pillar])
             for f in levers:
-                if f in activity:
-                    out[(pillar, f)][user_id].append((week, float(activity[f]), change))
+                if activity[f] is not None:
+                    out[(pillar, f)][user_id].append((week.toordinal(), float(activity[f]), change))
     return out
 
 
@@ -255,39 +272,45 @@ def _recent(by_person: dict[int, list[tuple[dt.date, float, float]]]) -> list[li
     return [[(x, y) for week, x, y in rows if (week, uid) in kept] for uid, rows in sorted(by_person.items())]
 
 
-def _team(person: User) -> tuple[Team | None, list[int]]:
-    team = (
-        Team.objects.filter(memberships__user=person, memberships__role=Membership.Role.MEMBER)
-        .order_by("name").first()
-    )
-    if team is None:
-        return None, []
-    members = Membership.objects.filter(team=team, role=Membership.Role.MEMBER)
-    return team, sorted(members.values_list("user_id", flat=True))
+PAIRS = [(pillar, f) for pillar, levers in rules.PILLAR_LEVERS.items() for f in levers]
+# Everything besides the weeks that a person's evidence depends on.
+SETTINGS = (MIN_WEEKS, MIN_GROUP, PERMUTATIONS, STOP_AFTER, FDR, POOL_WEEKS, tuple(PAIRS))
 
 
-def evidence_for(person: User) -> Evidence:
-    """Every pair tested on the person's own weeks, or on their team's where theirs
-    are too few; q-values from Benjamini–Hochberg over all of them."""
-    own = _weeks([person.pk])
-    pairs = [(pillar, f) for pillar, levers in rules.PILLAR_LEVERS.items() for f in levers]
-    own_weeks = max((len(own.get(pair, {}).get(person.pk, [])) for pair in pairs), default=0)
-    short = [pair for pair in pairs if len(own.get(pair, {}).get(person.pk, [])) < MIN_WEEKS]
-    team, member_ids = _team(person) if short else (None, [])
-    pooled = _weeks(member_ids) if len(member_ids) > 1 else {}
+def is_short(person_id: int, own: Weeks) -> bool:
+    """Whether some pair has too few of the person's own weeks, so that it is
+    tested on their team's."""
+    return any(len(own.get(pair, {}).get(person_id, [])) < MIN_WEEKS for pair in PAIRS)
+
+
+def evidence_from(person_id: int, own: Weeks, team_name: str | None, member_ids: list[int], pooled: Weeks,
+                  memo: dict | None = None) -> Evidence:
+    """Every pair tested on the person's own weeks (``own``), or on their team's
+    (the weeks of ``member_ids`` in ``pooled``) where theirs are too few;
+    q-values from Benjamini–Hochberg over all of them. ``memo`` keeps a team's
+    pooled tests for its other members: they are the same tests."""
+    memo = {} if memo is None else memo
+    own_weeks = max((len(own.get(pair, {}).get(person_id, [])) for pair in PAIRS), default=0)
+    short = [pair for pair in PAIRS if len(own.get(pair, {}).get(person_id, [])) < MIN_WEEKS]
+    pooling = bool(short) and len(member_ids) > 1
     results: list[tuple[str, str, Result, str | None]] = []
     team_weeks = 0
-    for pillar, f in pairs:
+    for pillar, f in PAIRS:
         seed = f"{pillar}:{f}"
         if (pillar, f) not in short:
-            result = permutation_test([[(x, y) for _, x, y in own[(pillar, f)][person.pk]]], seed)
+            result = permutation_test([[(x, y) for _, x, y in own[(pillar, f)][person_id]]], seed)
             source = None
         else:
-            # A member with one week has no average of their own to be centred on.
-            strata = [_centred(w) for w in _recent(pooled.get((pillar, f), {})) if len(w) > 1]
-            team_weeks = max(team_weeks, sum(len(s) for s in strata))
-            result = permutation_test(strata, seed) if strata else None
-            source = team.name if team else None
+            key = (tuple(member_ids), pillar, f)
+            if key not in memo:
+                pair_weeks = pooled.get((pillar, f), {})
+                team = {m: pair_weeks[m] for m in member_ids if m in pair_weeks} if pooling else {}
+                # A member with one week has no average of their own to be centred on.
+                strata = [_centred(w) for w in _recent(team) if len(w) > 1]
+                memo[key] = (sum(len(s) for s in strata), permutation_test(strata, seed) if strata else None)
+            weeks, result = memo[key]
+            team_weeks = max(team_weeks, weeks)
+            source = team_name if pooling else None
         if result is not None:
             results.append((pillar, f, result, source))
     qs = benjamini_hochberg([r.p for _, _, r, _ in results])
@@ -295,4 +318,4 @@ def evidence_for(person: User) -> Evidence:
         PairTest(pillar, f, rules.LABELS[f], result, q, source)
         for (pillar, f, result, source), q in zip(results, qs, strict=True)
     )
-    return Evidence(tests, own_weeks, team.name if team and len(member_ids) > 1 else None, team_weeks)
+    return Evidence(tests, own_weeks, team_name if pooling else None, team_weeks)

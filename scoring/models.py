@@ -271,3 +271,51 @@ class RecomputeRequest(models.Model):
     def __str__(self):
         target = f"person {self.user_id}" if self.user_id else f"team {self.team_id}"
         return f"recompute {target} from {self.since or 'the start'}"
+
+
+class PersonSummary(models.Model):
+    """Everything a page, an email, the API or an export shows of one person,
+    computed by the recompute (``scoring.person_summary.refresh``) and only read
+    elsewhere: the headline (their latest day and best ever), and in ``data``
+    the trend, standings, coaching, goal projections, insights and note effects.
+
+    Figures are stored as they are computed: the columns as decimals, ``data``
+    as JSON whose SSI values are strings of decimals ("41.250") and whose test
+    statistics (effects, p- and q-values) are floats; dates are ISO strings.
+    A person without any derived day has no summary.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
+                                related_name="+")
+    as_of = models.DateField()
+    ssi = models.DecimalField(max_digits=6, decimal_places=3)
+    brand = models.DecimalField(max_digits=5, decimal_places=3, null=True)
+    people = models.DecimalField(max_digits=5, decimal_places=3, null=True)
+    insights = models.DecimalField(max_digits=5, decimal_places=3, null=True)
+    relationships = models.DecimalField(max_digits=5, decimal_places=3, null=True)
+    industry_rank = models.PositiveSmallIntegerField(null=True)
+    network_rank = models.PositiveSmallIntegerField(null=True)
+    delta7 = models.DecimalField(max_digits=7, decimal_places=3, null=True)
+    delta30 = models.DecimalField(max_digits=7, decimal_places=3, null=True)
+    delta90 = models.DecimalField(max_digits=7, decimal_places=3, null=True)
+    log_streak = models.PositiveIntegerField()
+    week_streak = models.PositiveIntegerField()
+    best = models.DecimalField(max_digits=6, decimal_places=3)
+    best_on = models.DateField()
+    days_logged = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(as_of__gte=rules.FIRST_DATE, best_on__gte=rules.FIRST_DATE,
+                                               best_on__lte=F("as_of")),
+                                   name="personsummary_dates_from_2014",
+                                   violation_error_message=rules.DATE_TOO_EARLY),
+            models.CheckConstraint(condition=Q(ssi__gte=0, ssi__lte=100, best__gte=F("ssi"), best__lte=100),
+                                   name="personsummary_ssi_range"),
+            models.CheckConstraint(condition=Q(days_logged__gte=1), name="personsummary_days_logged_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} as of {self.as_of}"

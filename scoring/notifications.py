@@ -113,7 +113,7 @@ def person_week_lines(week: digest.PersonWeek) -> list[str]:
             "late": f"Goal {target} by {by}: at this pace reached around "
                     + (f"{projection.reaches_on:%-d %B %Y}, after the date." if projection.reaches_on else "later."),
             "not_on_track": f"Goal {target} by {by}: not on track, your SSI is not rising.",
-            "no_trend": f"Goal {target} by {by}: log a few more days for a projection.",
+            "no_trend": f"Goal {target} by {by}: no projection yet. {projection.reason}",
         }[projection.status])
         if projection.progress_percent is not None and projection.status != "met":
             lines[-1] += f" {projection.progress_percent}% of the way."
@@ -136,7 +136,7 @@ def send_team_digests(now: dt.datetime | None = None) -> int:
         local = _local(manager, now)
         if not _digest_due(local):
             return False
-        weeks = digest.managed_teams_week(manager, local.date())
+        weeks = digest.managed_teams_week(manager, now)
         if not weeks:
             return False
         names = ", ".join(w.team.name for w in weeks)

@@ -12,6 +12,14 @@ done. It runs on every worker's own timer (``tracking.sweeps``, beat or no
 beat), from beat, and now and then in any process that requested a recompute.
 A request a recompute is working on is locked by it, and is left alone.
 Recomputes are idempotent, so a request delivered twice costs only time.
+
+A change that names several people (an import, an undo, a bulk API write) is
+one task, ``recompute_batch``, whatever its size: its people in batches, each
+batch with its teams in a transaction that also marks that batch's requests
+done (``claim_people``). A worker lost mid-way leaves only the unfinished
+batches' requests, and those come back as one task again. A change of one
+person stays ``recompute_person``. A sweep hands over everything due in the
+same way: one task for all the people, one per team.
 """
 
 from __future__ import annotations
@@ -98,28 +106,42 @@ _CLAIM = f"""
 
 
 def dispatch(ids: list[int]) -> int:
-    """Hand these requests to the broker, one task per person or team from its
-    earliest date, each task naming its requests. Returns the number of tasks sent."""
+    """Hand these requests to the broker: one task for all their people (each
+    from their earliest date; ``recompute_person`` when there is only one) and
+    one per team, each task naming its requests. Returns the number of tasks sent."""
     global _broker_down_until
     if not ids or time.monotonic() < _broker_down_until:
         return 0
-    from scoring.tasks import recompute_person, recompute_team
+    from scoring.tasks import recompute_batch, recompute_person, recompute_team
 
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM, [ids, redeliver_after()])
         rows = cursor.fetchall()
-    targets: dict[tuple, list] = defaultdict(list)
+    people: dict[int, list] = defaultdict(list)
+    teams: dict[int, list] = defaultdict(list)
     for pk, user_id, team_id, since in rows:
-        key = (recompute_person, user_id) if user_id else (recompute_team, team_id)
-        targets[key].append((pk, since))
+        (people[user_id] if user_id else teams[team_id]).append((pk, since))
+
+    def since_of(requests: list) -> str | None:
+        return _earliest([since for _, since in requests])
+
+    # (task, its arguments before the request ids, the request ids)
+    messages: list[tuple] = []
+    person_pks = [pk for requests in people.values() for pk, _ in requests]
+    if len(people) == 1:
+        [(user_id, requests)] = people.items()
+        messages.append((recompute_person, (user_id, since_of(requests)), person_pks))
+    elif people:
+        everyone = [[user_id, since_of(requests)] for user_id, requests in sorted(people.items())]
+        messages.append((recompute_batch, (everyone,), person_pks))
+    for team_id, requests in sorted(teams.items()):
+        messages.append((recompute_team, (team_id, since_of(requests)), [pk for pk, _ in requests]))
     sent: list[int] = []
     tasks_sent = 0
     try:
         with app.connection_for_write() as broker:
-            for (task, target_id), requests in targets.items():
-                pks = [pk for pk, _ in requests]
-                task.apply_async((target_id, _earliest([since for _, since in requests]), pks),
-                                 connection=broker, retry=False)
+            for task, args, pks in messages:
+                task.apply_async((*args, pks), connection=broker, retry=False)
                 sent.extend(pks)
                 tasks_sent += 1
     except Exception as err:  # whatever the broker's failure, the outbox keeps the rest
@@ -166,6 +188,44 @@ def fulfil(request_ids: list[int] | None, recompute: Callable[[], int]) -> int:
         written = recompute()
         RecomputeRequest.objects.filter(pk__in=pending).delete()
     return written
+
+
+# Marks a batch's requests done, in the batch's transaction, and returns whose
+# they were; requests another recompute holds are left to it.
+_DONE = f"""
+    DELETE FROM {RecomputeRequest._meta.db_table} WHERE id IN (
+        SELECT id FROM {RecomputeRequest._meta.db_table}
+        WHERE id = ANY(%s) AND user_id = ANY(%s)
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING user_id"""
+# The rest of the task's requests are still in hand: handed over again only if
+# the task stops making progress, not because the whole change takes long.
+_RENEW = f"""
+    UPDATE {RecomputeRequest._meta.db_table} SET dispatched_at = now() WHERE id IN (
+        SELECT id FROM {RecomputeRequest._meta.db_table}
+        WHERE id = ANY(%s) AND dispatched_at IS NOT NULL
+        FOR UPDATE SKIP LOCKED
+    )"""
+
+
+def claim_people(request_ids: list[int]) -> Callable[[list[int]], list[int]]:
+    """The ``claim`` of ``trends.recompute_batch`` for a task sent for these
+    requests: inside each batch's transaction, it marks the requests of the
+    batch's people done (deleted with the rows' arrival, or not at all) and
+    returns the people who still had one; a batch whose requests are all done,
+    or in another recompute's hands, is skipped."""
+
+    def claim(user_ids: list[int]) -> list[int]:
+        with connection.cursor() as cursor:
+            background.guard(cursor)
+            cursor.execute(_DONE, [request_ids, user_ids])
+            pending = sorted({user_id for (user_id,) in cursor.fetchall()})
+            if pending:
+                cursor.execute(_RENEW, [request_ids])
+        return pending
+
+    return claim
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -32,8 +32,7 @@ def _sync(
     rows of CTE ``source``: stored rows are updated in place, missing ones
     inserted and vanished ones deleted.
 
-    An updated row gets a new id, as a re-inserted one would, since cached
-    pages are keyed by max(id) and count (summary.data_stamp). Rows that come
+    An updated row gets a new id, as a re-inserted one would. Rows that come
     out as they were stored are left alone: on a full recompute over stored rows
     that is nearly all of them, and writing a row costs several times comparing
     it. ``created`` gives columns set only when a row is inserted

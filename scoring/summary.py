@@ -1,18 +1,15 @@
-"""Headline figures for a person: computed here, and only here."""
+"""A person's figures: the headline, trend, coaching, standings and note effects,
+computed here from rows given (the recompute loads them, scoring.person_summary)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
-from django.db.models import Max
-
 from scoring.models import Annotation, UserDay
 from tracking import rules
-from tracking.models import Activity, Membership, Snapshot, Team, User
+from tracking.models import Snapshot, User
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 RANGE_LABELS = {"30": "30 days", "90": "90 days", "365": "1 year", "all": "All"}
@@ -79,33 +76,6 @@ def averages_for(person: User, start: dt.date | None) -> list[dict]:
     return list(rows.values("date", "industry_avg", "network_avg"))
 
 
-def headline(person: User) -> Headline | None:
-    latest = UserDay.objects.filter(user=person).order_by("-date").first()
-    if latest is None:
-        return None
-    best = UserDay.objects.filter(user=person).order_by("-ssi", "date").values("ssi", "date").first()
-    return Headline(
-        as_of=latest.date,
-        ssi=latest.ssi,
-        delta7=latest.delta7,
-        delta30=latest.delta30,
-        delta90=latest.delta90,
-        best=best["ssi"],
-        best_on=best["date"],
-        days_logged=UserDay.objects.filter(user=person).count(),
-        today=person.today(),
-    )
-
-
-def has_pending_snapshots(person: User) -> bool:
-    """True when raw snapshots exist that the derived table does not show yet
-    (the recompute is queued or running)."""
-    latest_raw = Snapshot.objects.filter(user=person).aggregate(d=Max("date"))["d"]
-    if latest_raw is None:
-        return False
-    return not UserDay.objects.filter(user=person, date=latest_raw).exists()
-
-
 # --- The person summary ------------------------------------------------------
 
 # The slope is fitted over the observations of this many days up to the latest.
@@ -141,44 +111,38 @@ class Slope:
     observations: int
 
 
+def _decimal(value: float) -> Decimal:
+    return Decimal(repr(round(value, 6)))
+
+
 def theil_sen(points: list[tuple[dt.date, Decimal]]) -> Slope | None:
-    """Points per week through (date, value) points; None with fewer than two dates."""
+    """Points per week through (date, value) points; None with fewer than two dates.
+    Computed in floats (a 90-day window has up to 4,005 pairs) and given back
+    to six decimals."""
+    days = [d.toordinal() for d, _ in points]
+    values = [float(v) for _, v in points]
     slopes = []
-    for i, (d1, v1) in enumerate(points):
-        for d2, v2 in points[i + 1:]:
-            if d2 != d1:
-                slopes.append((Decimal(v2) - Decimal(v1)) * 7 / (d2 - d1).days)
+    for i in range(len(points) - 1):
+        d1, v1 = days[i], values[i]
+        slopes.extend([(v2 - v1) / (d2 - d1) for d2, v2 in zip(days[i + 1:], values[i + 1:], strict=True) if d2 != d1])
     if not slopes:
         return None
     slopes.sort()
+    # Per day, then per week: order statistics scale with the slopes.
     return Slope(
-        per_week=_median(slopes),
-        low=_quantile(slopes, Decimal("0.25")),
-        high=_quantile(slopes, Decimal("0.75")),
+        per_week=_decimal(_quantile(slopes, 0.5) * 7),
+        low=_decimal(_quantile(slopes, 0.25) * 7),
+        high=_decimal(_quantile(slopes, 0.75) * 7),
         observations=len(points),
     )
 
 
-def _quantile(ordered: list[Decimal], q: Decimal) -> Decimal:
+def _quantile(ordered: list[float], q: float) -> float:
     """Linear interpolation between order statistics (PostgreSQL's percentile_cont)."""
     pos = q * (len(ordered) - 1)
     low = int(pos)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
-def _slope_points(person: User, as_of: dt.date | None) -> list[tuple[dt.date, Decimal]]:
-    rows = UserDay.objects.filter(user=person)
-    if as_of is None:
-        as_of = rows.aggregate(d=Max("date"))["d"]
-        if as_of is None:
-            return []
-    start = as_of - dt.timedelta(days=SLOPE_DAYS - 1)
-    return list(rows.filter(date__range=(start, as_of)).order_by("date").values_list("date", "ssi"))
-
-
-def slope_for(person: User, as_of: dt.date | None = None) -> Slope | None:
-    return theil_sen(_slope_points(person, as_of))
 
 
 # A trend is shown only from this many readings in the slope's window: with
@@ -215,10 +179,10 @@ class Trend:
                 f"spanning {TREND_MIN_DAYS // 7} weeks.")
 
 
-def trend_for(person: User) -> Trend | None:
-    """The dashboard's trend: Theil–Sen over the last ``SLOPE_DAYS`` days up to
-    the latest reading, once there is enough of them (see the minimums above)."""
-    points = _slope_points(person, None)
+def trend(points: list[tuple[dt.date, Decimal]]) -> Trend | None:
+    """The trend: Theil–Sen over ``points``, the readings of the last
+    ``SLOPE_DAYS`` days up to the latest, once there are enough of them (see
+    the minimums above); None without readings."""
     if not points:
         return None
     span = (points[-1][0] - points[0][0]).days
@@ -247,50 +211,32 @@ class Coaching:
     until: dt.date
 
 
-def _activity_totals(user_ids: list[int], start: dt.date, end: dt.date, fields: tuple) -> dict[int, dict]:
-    """Each person's counts over [start, end]: daily rows and whole periods inside
-    the window (a period total is never split across days)."""
-    from django.db.models import Sum
-
-    rows = (
-        Activity.objects.filter(user_id__in=user_ids, period_start__gte=start, period_end__lte=end)
-        .values("user_id").annotate(**{f: Sum(f) for f in fields})
-    )
-    return {row["user_id"]: row for row in rows}
-
-
-def coaching(person: User, latest: dict | None) -> Coaching | None:
-    """The pillar with the most headroom on the latest day with pillars, and what moves it:
-    this person's recent counts against the median of their team's members."""
-    if latest is None or latest.get("brand") is None:
+def weakest_pillar(latest: dict) -> str | None:
+    """The pillar with the most headroom on a day with pillars (ties: the one listed first)."""
+    if latest.get("brand") is None:
         return None
-    pillar = max(rules.PILLARS, key=lambda p: (rules.PILLAR_MAX - latest[p], -rules.PILLARS.index(p)))
-    until = person.today()
-    since = until - dt.timedelta(days=ACTIVITY_DAYS - 1)
-    fields = rules.PILLAR_LEVERS[pillar]
-    team = (
-        Team.objects.filter(memberships__user=person, memberships__role=Membership.Role.MEMBER)
-        .order_by("name").first()
-    )
-    member_ids = (
-        list(Membership.objects.filter(team=team, role=Membership.Role.MEMBER).values_list("user_id", flat=True))
-        if team else [person.pk]
-    )
-    totals = _activity_totals(member_ids, since, until, fields)
-    mine = totals.get(person.pk, {})
+    return max(rules.PILLARS, key=lambda p: (rules.PILLAR_MAX - latest[p], -rules.PILLARS.index(p)))
+
+
+def coaching(latest: dict, mine: dict, team_counts: list[dict] | None, team_name: str | None,
+             since: dt.date, until: dt.date) -> Coaching | None:
+    """The pillar with the most headroom on the latest day with pillars, and what
+    moves it: this person's counts over [since, until] (``mine``) against the
+    median of their team's members' (``team_counts``, None without a team)."""
+    pillar = weakest_pillar(latest)
+    if pillar is None:
+        return None
     levers = []
-    for field in fields:
-        counts = [row[field] for row in totals.values() if row[field] is not None]
+    for field in rules.PILLAR_LEVERS[pillar]:
+        counts = [row[field] for row in team_counts or [] if row.get(field) is not None]
         levers.append(Lever(
-            activity=field,
-            label=rules.LABELS[field],
-            mine=mine.get(field),
-            team_median=_median(counts) if team else None,
+            activity=field, label=rules.LABELS[field], mine=mine.get(field),
+            team_median=_median(counts) if team_counts is not None else None,
         ))
     return Coaching(
         pillar=pillar, label=rules.LABELS[pillar], value=latest[pillar],
         headroom=rules.PILLAR_MAX - latest[pillar], advice=rules.PILLAR_ADVICE[pillar],
-        levers=levers, team_name=team.name if team else None, since=since, until=until,
+        levers=levers, team_name=team_name, since=since, until=until,
     )
 
 
@@ -302,18 +248,6 @@ class Standing:
     rank: int
     reporting: int
     percentile: Decimal | None
-
-
-def standings(person: User) -> list[Standing]:
-    """The person's latest standing in each team they are a member of."""
-    from scoring.models import TeamMemberDay
-
-    found = []
-    for team in Team.objects.filter(memberships__user=person, memberships__role=Membership.Role.MEMBER):
-        row = TeamMemberDay.objects.filter(user=person, team=team).order_by("-date").first()
-        if row is not None:
-            found.append(Standing(team.pk, team.name, row.date, row.rank, row.reporting, row.percentile))
-    return found
 
 
 def as_of_ssi(series: dict[dt.date, Decimal], day: dt.date) -> Decimal | None:
@@ -332,52 +266,13 @@ class Effect:
     after: Decimal | None
 
 
-def annotation_effects(person: User) -> list[Effect]:
-    """For each note: the SSI change over the 30 days before it and the 30 days after
-    (each end the as-of value, within the 3-day tolerance); empty where a value is missing."""
-    series = dict(UserDay.objects.filter(user=person).values_list("date", "ssi"))
+def effect(note: Annotation, series: dict[dt.date, Decimal]) -> Effect:
+    """The SSI change over the 30 days before a note and the 30 days after (each
+    end the as-of value, within the 3-day tolerance); empty where a value is missing."""
     span = dt.timedelta(days=EFFECT_DAYS)
-    effects = []
-    for note in Annotation.objects.filter(user=person).order_by("date", "id"):
-        then, start, end = (as_of_ssi(series, d) for d in (note.date, note.date - span, note.date + span))
-        effects.append(Effect(
-            annotation=note,
-            before=None if then is None or start is None else then - start,
-            after=None if then is None or end is None else end - then,
-        ))
-    return effects
-
-
-# --- What a person's dashboard was built from ----------------------------------
-
-# Each term pairs max(id) with count(*): besides catching deletions, it keeps
-# PostgreSQL from answering max(id) by walking the whole primary key backwards.
-_STAMP_SQL = """
-SELECT
-    (SELECT max(id)::text || '/' || count(*) FROM scoring_userday WHERE user_id = %(user)s),
-    (SELECT max(updated_at) FROM tracking_snapshot WHERE user_id = %(user)s),
-    (SELECT max(updated_at)::text || '/' || count(*) FROM tracking_activity WHERE user_id = %(user)s),
-    (SELECT max(id)::text || '/' || count(*) FROM scoring_teammemberday WHERE user_id = %(user)s),
-    (SELECT string_agg(t.stamp, ',' ORDER BY m.team_id) FROM tracking_membership m, LATERAL (
-        SELECT max(id)::text || '/' || count(*) AS stamp FROM scoring_teamday d WHERE d.team_id = m.team_id
-    ) t WHERE m.user_id = %(user)s),
-    (SELECT max(id)::text || '/' || count(*) FROM scoring_goal WHERE user_id = %(user)s),
-    (SELECT max(id)::text || '/' || count(*) FROM scoring_annotation WHERE user_id = %(user)s),
-    (SELECT max(id)::text || '/' || count(*) FROM scoring_anomaly WHERE user_id = %(user)s)
-"""
-
-
-def data_stamp(person: User) -> str:
-    """A fingerprint of every row a person's dashboard reads, in one query.
-
-    A recompute gives every derived row it changes a new id, so any change to
-    this person's snapshots, activity, days, their teams' days, goals, notes or
-    anomalies gives a new stamp: a dashboard cached under the old one is never
-    shown again. (Team medians of activity in the coaching card, and insights
-    from the team's pooled weeks, follow a teammate's change within the
-    cache's timeout.)
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_STAMP_SQL, {"user": person.pk})
-        parts = ":".join("" if value is None else str(value) for value in cursor.fetchone())
-    return hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
+    then, start, end = (as_of_ssi(series, d) for d in (note.date, note.date - span, note.date + span))
+    return Effect(
+        annotation=note,
+        before=None if then is None or start is None else then - start,
+        after=None if then is None or end is None else end - then,
+    )

@@ -12,11 +12,14 @@ already does nothing.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.db import OperationalError
 
 from scoring import checks, notifications, outbox, trends
+
+log = logging.getLogger(__name__)
 
 _RETRY = {
     "acks_late": True,
@@ -41,6 +44,23 @@ def recompute_person(user_id: int, since: str | None = None, requests: list[int]
     writes nothing, which is the right answer.
     """
     return outbox.fulfil(requests, lambda: trends.recompute_with_teams([user_id], _date(since)))
+
+
+@shared_task(**_RETRY)
+def recompute_batch(people: list[list], requests: list[int] | None = None) -> dict:
+    """Recompute everyone a change names, ``people`` as [user id, since (ISO
+    date)] pairs, and each team they count in once (``trends.recompute_batch``):
+    the one task an import, an undo or a bulk API write sends, whatever its size.
+
+    Each batch commits on its own, marking its people's requests done in the
+    same transaction; run again (redelivered, or retried), only the batches
+    whose requests are still open are recomputed.
+    """
+    since_by_user = {int(user_id): _date(since) for user_id, since in people}
+    claim = outbox.claim_people(requests) if requests is not None else None
+    people_done, days, teams = trends.recompute_batch(since_by_user, claim)
+    log.info("Recomputed %d of %d people (%d days written) and %d teams", people_done, len(since_by_user), days, teams)
+    return {"people": people_done, "days": days, "teams": teams}
 
 
 @shared_task(**_RETRY)

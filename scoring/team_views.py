@@ -8,12 +8,10 @@ managers and admins get everything, member by member.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -31,11 +29,9 @@ from tracking.access import (
     require_admin,
     teams_visible_to,
 )
-from tracking.models import Membership, Team
+from tracking.models import Membership, Team, User
 
 ALIGN = {"calendar": "Calendar dates", "start": "Days since start"}
-# A bound on any staleness the team stamp cannot see (a member renamed).
-TEAM_CACHE_SECONDS = 600
 COMPARE_MIN, COMPARE_MAX = 2, 6
 
 
@@ -97,9 +93,10 @@ def team_list(request):
 
 
 def _team_context(request, team: Team, is_manager: bool) -> dict:
-    viewer = request.user
     params = TeamParams.from_query(request.GET)
-    today = viewer.today()
+    # The team's own day, whoever looks: a viewer in another time zone sees
+    # each member as that member's own dashboard shows them.
+    today = teams.team_day(team)
     start = summary.range_start(params.range, today)
     weekly = teams.is_weekly(start, today)
     rows = teams.leaderboard(team, today)
@@ -116,6 +113,7 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
         "metrics": teams.METRIC_LABELS,
         "aligns": ALIGN,
         "today": today,
+        "day_label": teams.day_label(today),
         "weekly": weekly,
         "members_count": len(rows),
         "reporting_now": reporting_now,
@@ -178,21 +176,8 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
 @login_required
 def team_page(request, slug: str):
     team = get_team_for_viewer(request.user, slug)
-    # What the page shows depends on the viewer only through their role, so
-    # managers (and members) share one cached copy per query string, keyed by
-    # a fingerprint of the rows it reads: any change makes a new key.
-    query = urlencode(sorted((k, v) for k, values in request.GET.lists() for v in values))
-    is_manager = manages_team(request.user, team)
-    parts = f"{is_manager}:{request.user.today()}:{query}:{teams.team_stamp(team)}"
-    key = f"team:{team.pk}:{hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()}"
-    cached = cache.get(key)
-    if cached is None:
-        context = _team_context(request, team, is_manager)
-        # The panel (charts, tables, leaderboard) is the same for everyone the
-        # key covers, so it is rendered once; only the page around it is not.
-        cached = (context, render_to_string("teams/_panel.html", context))
-        cache.set(key, cached, timeout=TEAM_CACHE_SECONDS)
-    context, panel = cached
+    context = _team_context(request, team, manages_team(request.user, team))
+    panel = render_to_string("teams/_panel.html", context)
     if request.htmx:
         response = HttpResponse(panel)
     else:
@@ -210,7 +195,9 @@ def compare(request):
     key = request.GET.get("range", summary.DEFAULT_RANGE)
     if key not in summary.RANGES:
         key = summary.DEFAULT_RANGE
-    today = viewer.today()
+    # The latest of the chosen people's own todays: each one's line ends with
+    # their own latest reading.
+    today = teams.latest_today(p.time_zone for p in chosen) if chosen else viewer.today()
     start = summary.range_start(key, today)
     weekly = teams.is_weekly(start, today)
     choices = list(people_visible_to(viewer).order_by("name", "email"))
@@ -221,6 +208,7 @@ def compare(request):
         "range": key,
         "ranges": summary.RANGE_LABELS,
         "weekly": weekly,
+        "day_label": teams.day_label(today),
         "min": COMPARE_MIN,
         "max": COMPARE_MAX,
     }
@@ -244,7 +232,8 @@ def organisation(request):
     key = request.GET.get("range", "365")
     if key not in summary.RANGES:
         key = "365"
-    today = request.user.today()
+    # The latest of everyone's own todays: each person counts with their latest reading.
+    today = teams.latest_today(User.objects.values_list("time_zone", flat=True).distinct())
     start = summary.range_start(key, today)
     weekly = teams.is_weekly(start, today)
     all_teams = list(
@@ -263,5 +252,5 @@ def organisation(request):
     rows = [{"team": t, "spread": spreads.get(t.pk)} for t in all_teams]
     return render(request, "teams/organisation.html", {
         "rows": rows, "figures": figures, "range": key, "ranges": summary.RANGE_LABELS, "weekly": weekly,
-        "organisation": teams.organisation_spreads(today)["ssi"],
+        "day_label": teams.day_label(today), "organisation": teams.organisation_spreads(today)["ssi"],
     })

@@ -16,7 +16,6 @@ the team page's query count is pinned by a test.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -88,19 +87,17 @@ def _competition_ranks(values: dict[int, Decimal]) -> dict[int, int]:
     return {key: first_place[value] for key, value in values.items()}
 
 
+# Each member's current figures are their stored summary's (their latest
+# reading, as their own dashboard shows it): with the team's day the latest of
+# its members' own todays, that reading is their latest up to the team's day.
 _LEADERBOARD_SQL = """
 SELECT u.id, u.name, u.email,
-       cur.date, cur.ssi, cur.brand, cur.people, cur.insights, cur.relationships,
+       cur.as_of, cur.ssi, cur.brand, cur.people, cur.insights, cur.relationships,
        cur.delta7, cur.delta30,
        prev.date, prev.ssi
 FROM tracking_membership m
 JOIN tracking_user u ON u.id = m.user_id
-LEFT JOIN LATERAL (
-    SELECT d.date, d.ssi, d.brand, d.people, d.insights, d.relationships, d.delta7, d.delta30
-    FROM scoring_userday d
-    WHERE d.user_id = u.id AND d.date <= %(today)s
-    ORDER BY d.date DESC LIMIT 1
-) cur ON true
+LEFT JOIN scoring_personsummary cur ON cur.user_id = u.id AND cur.as_of <= %(today)s
 LEFT JOIN LATERAL (
     SELECT d.date, d.ssi FROM scoring_userday d
     WHERE d.user_id = u.id AND d.date <= %(week_ago)s
@@ -111,12 +108,42 @@ ORDER BY u.id
 """
 
 
+def latest_today(zones: Iterable[str], now: dt.datetime | None = None) -> dt.date:
+    """The latest of the calendar dates it is ``now`` in these time zones (the
+    server's own date when there are none)."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    days = [now.astimezone(ZoneInfo(zone)).date() for zone in set(zones) if zone]
+    return max(days, default=timezone.localdate(now))
+
+
+def team_day(team: Team, now: dt.datetime | None = None) -> dt.date:
+    """The day a team's views show: the latest of its members' own todays.
+    Each member's latest reading is then their latest up to it, and a member
+    reports when that reading is within ``REPORTING_DAYS`` of it. One query."""
+    from tracking.models import User
+
+    return latest_today(User.objects.filter(memberships__team=team, memberships__role=Membership.Role.MEMBER)
+                        .values_list("time_zone", flat=True).distinct(), now)
+
+
+def day_label(day: dt.date) -> str:
+    """ "Latest readings as of 2 December" (with the year when it is not this one)."""
+    from django.utils import timezone
+
+    text = f"{day.day} {day:%B}" + ("" if day.year == timezone.localdate().year else f" {day.year}")
+    return f"Latest readings as of {text}"
+
+
 def is_reporting(last: dt.date | None, today: dt.date) -> bool:
     return last is not None and (today - last).days <= REPORTING_DAYS
 
 
 def leaderboard(team: Team, today: dt.date) -> list[MemberRow]:
-    """Every member (role "member"; managers are not ranked) with their current
+    """As of ``today``, the team's day (``team_day``): every member (role "member"; managers are not ranked) with their current
     values, 7- and 30-day change, rank now and rank a week ago, and a sparkline
     of their SSI over the last ``SPARK_DAYS`` days. Sorted by rank, then name;
     members not reporting come last. Two queries."""
@@ -366,18 +393,13 @@ def team_spreads(rows: Sequence[MemberRow]) -> dict[str, Spread | None]:
     return {m: spread(r.value(m) for r in current) for m in METRICS}
 
 
-# One probe of each person's (user, date) key, newest first: no index on the
-# date alone to keep up on every person day a recompute writes.
+# Everyone's stored latest reading (their summary): the same figures their
+# own dashboard shows.
 _CURRENT_SQL = """
-SELECT u.id, d.ssi, d.brand, d.people, d.insights, d.relationships
-FROM tracking_user u
-CROSS JOIN LATERAL (
-    SELECT d.ssi, d.brand, d.people, d.insights, d.relationships FROM scoring_userday d
-    WHERE d.user_id = u.id AND d.date BETWEEN %(since)s AND %(today)s
-    ORDER BY d.date DESC LIMIT 1
-) d
-WHERE true {users}
-ORDER BY u.id
+SELECT s.user_id, s.ssi, s.brand, s.people, s.insights, s.relationships
+FROM scoring_personsummary s
+WHERE s.as_of BETWEEN %(since)s AND %(today)s {users}
+ORDER BY s.user_id
 """
 
 
@@ -386,7 +408,7 @@ def current_values(today: dt.date, user_ids: Sequence[int] | None = None) -> dic
     params: dict = {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today}
     users = ""
     if user_ids is not None:
-        users, params["users"] = "AND u.id = ANY(%(users)s)", list(user_ids)
+        users, params["users"] = "AND s.user_id = ANY(%(users)s)", list(user_ids)
     with connection.cursor() as cursor:
         cursor.execute(_CURRENT_SQL.format(users=users), params)
         return {uid: dict(zip(METRICS, values, strict=True)) for uid, *values in cursor.fetchall()}
@@ -443,22 +465,3 @@ def heatmap_cells(
         z.append(line)
     return weeks, names, z
 
-
-
-# Every term pairs max(id) with count(*) (see summary._STAMP_SQL). The last one
-# changes with any recompute anywhere: the page compares with the organisation.
-_TEAM_STAMP_SQL = """
-SELECT
-    (SELECT max(id)::text || '/' || count(*) FROM scoring_teamday WHERE team_id = %(team)s),
-    (SELECT string_agg(user_id::text || role, ',' ORDER BY user_id)
-        FROM tracking_membership WHERE team_id = %(team)s),
-    (SELECT max(id) FROM scoring_userday)
-"""
-
-
-def team_stamp(team: Team) -> str:
-    """A fingerprint of every row the team page reads, in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TEAM_STAMP_SQL, {"team": team.pk})
-        parts = [team.name, str(team.leaderboard_visible), *map(str, cursor.fetchone())]
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()

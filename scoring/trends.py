@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from scoring import person_summary
 from scoring.models import Anomaly
 from scoring.recompute_sql import PILLAR_ANOMALY_SQL, RECOMPUTE_SQL, TEAM_SQL
 from tracking.locks import lock_recompute_people, lock_recompute_team
@@ -69,27 +71,107 @@ def recompute(user_id: int, since: dt.date | None = None) -> int:
 
     Runs in one transaction behind a per-person advisory lock, so running it
     twice, concurrently, or after a worker died mid-way leaves the same rows.
-    Returns the number of days written.
+    Returns the number of days written. The person's summary follows, in the
+    same transaction (their standings as their teams' rows stand).
     """
-    return recompute_people([user_id], since)
+    with transaction.atomic():
+        written = recompute_people([user_id], since)
+        person_summary.refresh([user_id])
+    return written
 
 
 def recompute_with_teams(user_ids: Iterable[int], since: dt.date | None = None) -> int:
     """These people, then every team they count in, from ``since`` on, in one
     transaction: a reader (or a test) that sees the new person rows sees the
     team rows that follow from them. Locks are taken people first, then teams,
-    each in id order, so two of these never deadlock."""
+    each in id order, so two of these never deadlock. Their summaries come
+    last, in the same transaction: standings and coaching read the team rows."""
     users = sorted(set(user_ids))
     with transaction.atomic():
         written = recompute_people(users, since)
         for team_id in team_ids_for(users):
             recompute_team(team_id, since)
+        person_summary.refresh(users)
     return written
 
 
 # People per transaction when everyone is recomputed: large enough for the
 # set-based SQL to pay off, small enough that one batch holds its locks briefly.
 BATCH = 200
+
+
+def _earliest(dates: Iterable[dt.date | None]) -> dt.date | None:
+    dates = list(dates)
+    return None if None in dates else min(dates)
+
+
+def batches(since_by_user: Mapping[int, dt.date | None]) -> list[list[int]]:
+    """These people in batches of about ``BATCH``, such that every team's
+    changed members fall in one batch: ``recompute_with_teams`` of each batch
+    then recomputes each of their teams exactly once, with all of its changed
+    members already recomputed in the same transaction.
+
+    People linked through teams (members of one team, and through someone in
+    two teams, of both) stay together, so a batch holds whole groups: up to
+    ``BATCH`` people, or one group larger than that on its own (a team of 500
+    is one batch of 500). Groups go earliest date first, so the people of a
+    batch share a date as far as they can (a batch runs from its earliest).
+    """
+    users = sorted(since_by_user)
+    parent = {user: user for user in users}
+
+    def root(user: int) -> int:
+        while parent[user] != user:
+            parent[user] = parent[parent[user]]
+            user = parent[user]
+        return user
+
+    first_member: dict[int, int] = {}
+    for user_id, team_id in Membership.objects.filter(
+        user_id__in=users, role=Membership.Role.MEMBER
+    ).values_list("user_id", "team_id"):
+        a, b = root(user_id), root(first_member.setdefault(team_id, user_id))
+        parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for user in users:
+        groups[root(user)].append(user)
+
+    def start(group: list[int]) -> tuple[dt.date, int]:
+        return _earliest(since_by_user[user] for user in group) or dt.date.min, group[0]
+
+    ordered = sorted(groups.values(), key=start)
+    packed: list[list[int]] = []
+    for group in ordered:
+        if packed and len(packed[-1]) + len(group) <= BATCH:
+            packed[-1] += group
+        else:
+            packed.append(list(group))
+    return [sorted(people) for people in packed]
+
+
+def recompute_batch(
+    since_by_user: Mapping[int, dt.date | None], claim: Callable[[list[int]], list[int]] | None = None
+) -> tuple[int, int, int]:
+    """Everyone a change names, each from their own date on, in ``batches``:
+    each batch, its people and then their teams, is one ``recompute_with_teams``
+    in a transaction of its own, so each affected team is recomputed once, and
+    a failure leaves the finished batches done and the rest as they were.
+
+    ``claim``, when given, is called inside each batch's transaction with its
+    people, and returns those still to recompute (the outbox marks their
+    requests done in that transaction, so they are done exactly when the rows
+    are). Returns (people recomputed, their days written, team recomputes).
+    """
+    people = written = teams = 0
+    for batch in batches(since_by_user):
+        with transaction.atomic():
+            users = claim(batch) if claim else batch
+            if not users:
+                continue
+            written += recompute_with_teams(users, _earliest(since_by_user[user] for user in users))
+            people += len(users)
+            teams += len(team_ids_for(users))
+    return people, written, teams
 
 
 def recompute_everyone(since: dt.date | None = None, jobs: int = 1) -> tuple[int, int, int, int]:
@@ -127,6 +209,8 @@ def recompute_everyone(since: dt.date | None = None, jobs: int = 1) -> tuple[int
         return kind, recompute_people(item, since) if kind == "people" else recompute_team(item, since)
 
     done = _run(jobs, run, tasks)
+    # Summaries last: they read the person and team rows just written.
+    _run(jobs, person_summary.refresh_batch, person_summary.everyone_batches(jobs))
     days = sum(written for kind, written in done if kind == "people")
     team_days = sum(written for kind, written in done if kind == "team")
     return len(ids), days, len(team_ids), team_days
@@ -182,7 +266,8 @@ def recompute_team(team_id: int, since: dt.date | None = None) -> int:
         since_day = since or dt.date.min
         written = 0
         start = max(first, since_day) if first is not None else None
-        end = max(last, timezone.localdate()) if last is not None else None
+        # The server's date, whichever person's request (and so time zone) runs this.
+        end = max(last, timezone.localdate(timezone=timezone.get_default_timezone())) if last is not None else None
         if start is not None and start <= end:
             cursor.execute(
                 """

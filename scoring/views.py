@@ -4,60 +4,66 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from scoring import charts, goals, insights, summary
+from scoring import charts, goals, summary, summary_store
 from scoring.forms import AnnotationForm, GoalForm
-from scoring.models import Anomaly
+from scoring.models import Annotation, Anomaly, RecomputeRequest
+from scoring.outbox import request_recompute
 from scoring.trends import anomaly_detail_text
 from tracking.access import can_manage, get_person_for_viewer, get_person_to_manage
 from tracking.models import Team
 
 # Anomalies older than this are history, not news.
 ANOMALY_DAYS = 90
-# A bound on any staleness the data stamp cannot see (a team renamed).
-DASHBOARD_CACHE_SECONDS = 600
 
 
-def _dashboard_data(person, key: str, today: dt.date, stamp: str) -> dict:
-    """Everything the dashboard shows of ``person`` for range ``key``, whoever looks."""
-    rows = summary.days_for(person, summary.range_start(key, today))
-    latest = rows[-1] if rows else None
-    headline = summary.headline(person)
-    goal = goals.current_goal(person)
-    effects = summary.annotation_effects(person)
-    notes = [(e.annotation.date, e.annotation.note) for e in effects
-             if rows and rows[0]["date"] <= e.annotation.date <= today]
-    last_day = summary.days_for(person, headline.as_of)[-1] if headline else None
+def _dashboard_data(person, key: str, today: dt.date) -> dict:
+    """Everything the dashboard shows of ``person`` for range ``key``, whoever
+    looks: stored figures (the summary the recompute wrote) and the days the
+    charts draw; nothing computed here."""
+    start = summary.range_start(key, today)
+    rows = summary.days_for(person, start)
+    stored = summary_store.read(person)
+    current = goals.current_goals(person)
+    notes = list(Annotation.objects.filter(user=person).order_by("date", "id"))
     anomalies = list(Anomaly.objects.filter(user=person, date__gte=today - dt.timedelta(days=ANOMALY_DAYS))
                      .order_by("-date", "kind"))
-    team_names = dict(Team.objects.filter(pk__in={a.team_id for a in anomalies}).values_list("pk", "name"))
+    team_ids = {a.team_id for a in anomalies if a.team_id}
+    team_names = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
+    # A change the recompute has not taken in yet (a snapshot, a goal, a note).
+    pending = RecomputeRequest.objects.filter(user=person).exists()
+    projections = {goal.pk: stored.projection(goal) if stored else None for goal in current}
+    effects, effects_pending = stored.effects(notes) if stored else ([], False)
+    goal = current[0] if current else None
     data = {
-        "headline": headline,
-        "pending": summary.has_pending_snapshots(person),
+        "headline": stored.headline if stored else None,
+        "pending": pending,
         "rows": rows,
-        "latest": latest,
-        "trend": summary.trend_for(person) if headline else None,
-        "last_day": last_day,
-        "standings": summary.standings(person),
-        "coaching": summary.coaching(person, last_day),
-        "projection": goals.project(goal) if goal else None,
+        "latest": rows[-1] if rows else None,
+        "trend": stored.trend if stored else None,
+        "last_day": stored.latest if stored else None,
+        "standings": stored.standings if stored else [],
+        "coaching": stored.coaching if stored else None,
+        "goal": goal,
+        "goals": current,
+        "projections": projections,
+        "projection": projections.get(goal.pk) if goal else None,
+        "projection_pending": goal is not None and projections.get(goal.pk) is None,
         "effects": effects,
+        "effects_pending": effects_pending,
         "anomalies": [(a, anomaly_detail_text(a, team_names)) for a in anomalies],
-        # The permutation tests do not depend on the range or the day: once per data change.
-        "evidence": cache.get_or_set(f"evidence:{person.pk}:{stamp}", lambda: insights.evidence_for(person),
-                                     timeout=DASHBOARD_CACHE_SECONDS),
+        "evidence": stored.evidence if stored else None,
     }
     if rows:
+        marks = [(n.date, n.note) for n in notes if rows[0]["date"] <= n.date <= today]
         target = goal.target_ssi if goal else None
         data["figures"] = {
-            "ssi": charts.with_marks(
-                charts.ssi_figure(rows, summary.averages_for(person, summary.range_start(key, today))), notes, target),
-            "pillars": charts.with_marks(charts.pillars_figure(rows), notes),
-            "pillar_bars": charts.pillar_bars_figure(latest if latest["brand"] is not None else None),
-            "ranks": charts.with_marks(charts.ranks_figure(rows), notes),
+            "ssi": charts.with_marks(charts.ssi_figure(rows, summary.averages_for(person, start)), marks, target),
+            "pillars": charts.with_marks(charts.pillars_figure(rows), marks),
+            "pillar_bars": charts.pillar_bars_figure(rows[-1] if rows[-1]["brand"] is not None else None),
+            "ranks": charts.with_marks(charts.ranks_figure(rows), marks),
         }
     return data
 
@@ -67,15 +73,7 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
     if key not in summary.RANGES:
         key = summary.DEFAULT_RANGE
     today = person.today()
-    # The dashboard is a pure function of the rows the stamp fingerprints (and
-    # of the day): cached under it, a reload costs one query, and any change to
-    # those rows makes a new key.
-    stamp = summary.data_stamp(person)
-    cache_key = f"dashboard:{person.pk}:{key}:{today}:{stamp}"
-    data = cache.get(cache_key)
-    if data is None:
-        data = _dashboard_data(person, key, today, stamp)
-        cache.set(cache_key, data, timeout=DASHBOARD_CACHE_SECONDS)
+    data = _dashboard_data(person, key, today)
     managing = can_manage(request.user, person)
     context = {
         **data,
@@ -114,6 +112,7 @@ def set_goal(request, person_id: int):
     goal = form.save(commit=False)
     goal.user, goal.set_by = person, request.user
     goal.save()
+    request_recompute([person.pk], person.today())
     messages.success(request, "Goal saved.")
     return _back(request, person)
 
@@ -128,5 +127,6 @@ def add_annotation(request, person_id: int):
     note = form.save(commit=False)
     note.user, note.created_by = person, request.user
     note.save()
+    request_recompute([person.pk], person.today())
     messages.success(request, "Note added.")
     return _back(request, person)

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times on every page in the person's own zone (User.time_zone).
+    "tracking.timezones.PersonTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -258,15 +260,9 @@ USE_I18N = False
 USE_TZ = True
 
 # --- Cache ---------------------------------------------------------------------
-# Per process and bounded: it holds computed dashboards under keys that
-# fingerprint their source rows (scoring.summary.data_stamp), so each process
-# may keep its own copy without ever serving a stale one.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": env.int("CACHE_MAX_ENTRIES", default=500)},
-    }
-}
+# Pages cache nothing: they read the figures the recompute stores
+# (scoring.person_summary), so every process serves the same answer.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Static files ------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -15,14 +15,6 @@ import pytest
 from tracking.models import Membership, Snapshot, Team, User
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache (it is per process, and tests share one)."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 def make_user(email: str, **extra) -> User:
     return User.objects.create_user(email=email, password="pw-for-tests", name=extra.pop("name", ""), **extra)
 
@@ -115,10 +107,9 @@ def _worker_thread(django_db_blocker):
 
 
 def _queue_length(app) -> int:
+    """Messages waiting in the broker's default queue (the client adds the run's key prefix)."""
     with app.connection_for_read() as connection:
-        return connection.default_channel.client.llen(
-            app.conf.broker_transport_options.get("global_keyprefix", "") + app.conf.task_default_queue
-        )
+        return connection.default_channel.client.llen(app.conf.task_default_queue)
 
 
 @pytest.fixture
@@ -230,8 +221,9 @@ def worker_process(tmp_path, django_db_blocker):
     prefix = app.conf.broker_transport_options.get("global_keyprefix", "")
     with app.connection_for_write() as connection:
         client = connection.default_channel.client
+        # SCAN names keys with their prefix; DEL adds it itself.
         for key in client.scan_iter(f"{prefix}*"):
-            client.delete(key)
+            client.delete(key.decode().removeprefix(prefix))
 
 
 def _end_sessions_of_killed_workers() -> None:

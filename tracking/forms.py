@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
-from tracking import linkedin_text, rules
+from tracking import linkedin_text, rules, timezones
 from tracking.identity import canonical_email
 from tracking.models import Activity, ImportJob, Membership, NotificationPreference, Snapshot, Team, User
 
@@ -221,10 +221,22 @@ class PreferenceForm(forms.ModelForm):
         widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
 
-class TimeZoneForm(forms.ModelForm):
+class ProfileForm(forms.ModelForm):
+    """A person's name and time zone; the zone from the list of zones this server knows."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone", choices=timezones.zone_choices,
+        help_text="Your “today” is the date in this zone, and every time is shown in it.",
+        error_messages={"invalid_choice": "“%(value)s” is not a time zone this server knows: "
+                                          "pick one from the list, such as Europe/London."},
+    )
+
     class Meta:
         model = User
-        fields = ["time_zone"]
+        fields = ["name", "time_zone"]
+        labels = {"name": "Name"}
+        help_texts = {"name": "How your team and managers see you."}
+        widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
 
 
 # --- teams ------------------------------------------------------------------

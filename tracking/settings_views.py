@@ -1,5 +1,6 @@
-"""A person's settings: API keys, the browser extension, and which emails they
-receive; and the one-click unsubscribe that works without logging in."""
+"""A person's settings: their name and time zone, API keys, the browser
+extension, and which emails they receive; and the one-click unsubscribe that
+works without logging in."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 from tracking import emails
 from tracking.access import managed_team_ids
 from tracking.api import auth
-from tracking.forms import PreferenceForm, TimeZoneForm, TokenForm
+from tracking.forms import PreferenceForm, ProfileForm, TokenForm
 from tracking.models import ApiToken
 
 NEW_KEY_SESSION = "settings.new_api_key"
@@ -34,7 +35,7 @@ def settings_page(request):
     user = request.user
     token_form = TokenForm(prefix="token")
     preference_form = PreferenceForm(instance=emails.preferences(user), prefix="notify")
-    zone_form = TimeZoneForm(instance=user, prefix="zone")
+    profile_form = ProfileForm(instance=user, prefix="profile")
     if not user.is_staff:
         del token_form.fields["can_write_for_anyone"]
     if not user.is_staff and not managed_team_ids(user).exists():
@@ -56,14 +57,18 @@ def settings_page(request):
         _, key = auth.create_token(user, "Browser extension", scope=ApiToken.Scope.CAPTURE)
         request.session[NEW_EXTENSION_KEY_SESSION] = key
         return redirect(f"{reverse('tracking:settings')}#extension")
+    elif request.method == "POST" and request.POST.get("action") == "profile":
+        profile_form = ProfileForm(request.POST, instance=user, prefix="profile")
+        if profile_form.is_valid():
+            profile_form.save()
+            messages.success(request, "Your name and time zone are saved.")
+            return redirect("tracking:settings")
     elif request.method == "POST" and request.POST.get("action") == "notifications":
         preference_form = PreferenceForm(request.POST, instance=emails.preferences(user), prefix="notify")
         if not user.is_staff and not managed_team_ids(user).exists():
             del preference_form.fields["team_digest"]
-        zone_form = TimeZoneForm(request.POST, instance=user, prefix="zone")
-        if preference_form.is_valid() and zone_form.is_valid():
+        if preference_form.is_valid():
             preference_form.save()
-            zone_form.save()
             messages.success(request, "Your email choices are saved.")
             return redirect("tracking:settings")
     return render(request, "settings/settings.html", {
@@ -73,7 +78,7 @@ def settings_page(request):
         "dashboard_url": request.build_absolute_uri("/").rstrip("/"),
         "token_form": token_form,
         "preference_form": preference_form,
-        "zone_form": zone_form,
+        "profile_form": profile_form,
         "api_url": request.build_absolute_uri("/api/v1/snapshots"),
         "schema_url": request.build_absolute_uri("/api/v1/openapi.json"),
     })

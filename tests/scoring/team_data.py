@@ -27,6 +27,7 @@ from decimal import Decimal
 
 import pytest
 
+from scoring import person_summary
 from scoring.models import UserDay
 from tests.conftest import make_user
 from tracking.models import Membership
@@ -54,14 +55,17 @@ def fourth(east):
 
 
 def derived(user, offset: int, ssi, pillars=None, delta7=None, delta30=None) -> UserDay:
-    """A derived day; pillars default to an even split of the total."""
+    """A derived day, and the person's summary as the recompute then stores it;
+    pillars default to an even split of the total."""
     ssi = Decimal(ssi)
     brand, people, insights, relationships = (Decimal(p) for p in (pillars or [ssi / 4] * 4))
-    return UserDay.objects.create(
+    row = UserDay.objects.create(
         user=user, date=day(offset), ssi=ssi, brand=brand, people=people, insights=insights,
         relationships=relationships, avg7=ssi, avg30=ssi,
         delta7=None if delta7 is None else Decimal(delta7), delta30=None if delta30 is None else Decimal(delta30),
     )
+    person_summary.refresh([user.pk])
+    return row
 
 
 @pytest.fixture

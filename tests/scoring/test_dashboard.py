@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from scoring import summary, trends
+from scoring import trends
 from tests.conftest import snap
 
 TODAY = dt.date(2026, 5, 20)
@@ -111,35 +111,58 @@ def test_the_range_selector_limits_the_charts(client, sales, history):
 
 @pytest.mark.django_db
 @time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
-def test_a_recompute_note_or_goal_shows_at_once_despite_the_cache(client, sales, history, django_assert_num_queries):
-    from scoring.models import Annotation
-
+def test_the_dashboard_reads_stored_figures_in_a_fixed_number_of_queries(client, sales, history,
+                                                                         django_assert_num_queries):
     client.force_login(sales)
     client.get(reverse("scoring:dashboard"))
-    # A cached reload: the session, the user and the data stamp; nothing recomputed.
-    with django_assert_num_queries(3):
+    # 1 session, 2 user, 3 the range's days, 4 the stored summary, 5 current goals,
+    # 6 notes, 7 anomalies, 8 pending recompute requests, 9 the snapshots'
+    # industry and network averages; nothing computed.
+    with django_assert_num_queries(9):
         assert '<span class="value">64</span>' in client.get(reverse("scoring:dashboard")).content.decode()
-
-    sales.snapshots.filter(date=TODAY).update(ssi=70, brand=17.5, people=17.5, insights=17.5, relationships=17.5)
-    trends.recompute(sales.pk, TODAY)
-    assert '<span class="value">70</span><span class="label">SSI today</span>' in client.get(reverse("scoring:dashboard")).content.decode()
-
-    Annotation.objects.create(user=sales, date=TODAY, note="Profile rewrite", created_by=sales)
-    assert "Profile rewrite" in client.get(reverse("scoring:dashboard")).content.decode()
+    for back in range(30, 400):
+        snap(sales, TODAY - dt.timedelta(days=back), 50)
+    trends.recompute(sales.pk)
+    with django_assert_num_queries(9):
+        assert "374 days logged" in client.get(reverse("scoring:dashboard")).content.decode()
 
 
 @pytest.mark.django_db
-def test_the_dashboard_stamp_changes_with_any_source_row(sales, history):
-    from scoring.models import Goal
-    from tracking.models import Activity
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_a_recompute_shows_at_once(client, sales, history):
+    client.force_login(sales)
+    client.get(reverse("scoring:dashboard"))
+    sales.snapshots.filter(date=TODAY).update(ssi=70, brand=17.5, people=17.5, insights=17.5, relationships=17.5)
+    trends.recompute(sales.pk, TODAY)
+    html = client.get(reverse("scoring:dashboard")).content.decode()
+    assert '<span class="value">70</span><span class="label">SSI today</span>' in html
+    # 70 against 61 seven days before.
+    assert '<span class="value up">+9.0</span><span class="label">7-day change' in html
 
-    stamps = [summary.data_stamp(sales)]
-    Activity.objects.create(user=sales, period_start=TODAY, period_end=TODAY, searches=3)
-    stamps.append(summary.data_stamp(sales))
-    Goal.objects.create(user=sales, target_ssi=70, target_date=TODAY + dt.timedelta(days=60), set_by=sales)
-    stamps.append(summary.data_stamp(sales))
-    assert len(set(stamps)) == 3
-    assert summary.data_stamp(sales) == stamps[-1]  # and nothing else moves it
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_a_new_goal_and_note_show_as_being_updated_until_the_recompute(client, sales, history):
+    from scoring.models import RecomputeRequest
+    from scoring.tasks import recompute_person
+
+    client.force_login(sales)
+    client.post(reverse("scoring:set-goal", args=[sales.pk]), {"target_ssi": "70", "target_date": "2026-12-31"})
+    client.post(reverse("scoring:add-annotation", args=[sales.pk]), {"date": "2026-05-13", "note": "Training"})
+    html = client.get(reverse("scoring:dashboard")).content.decode()
+    assert "Reach <strong>70</strong> by 31 December 2026." in html
+    assert "Projection being updated" in html and "Effects of new notes being updated" in html
+    # The worker takes the requests (here, as the outbox hands them over).
+    requests = list(RecomputeRequest.objects.filter(user=sales).values_list("pk", flat=True))
+    assert requests
+    recompute_person(sales.pk, TODAY.isoformat(), requests)
+    html = client.get(reverse("scoring:dashboard")).content.decode()
+    assert "being updated" not in html
+    # Four readings: no trend yet, and the projection says why in the trend's words.
+    assert ('data-status="no_trend"' in html and "No projection yet: 4 days logged, spanning 8 days; "
+            "a trend needs at least 5 days logged spanning 3 weeks." in html)
+    # No reading within 3 days of 30 days before the 13th, none yet 30 days after: both empty.
+    assert "<td>Training</td><td>–</td><td>–</td>" in html
 
 
 @pytest.mark.django_db

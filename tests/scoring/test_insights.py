@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from scoring import insights, trends
+from scoring import insights, person_summary, summary_store, trends
+from scoring.models import PersonSummary
 from tests.conftest import make_user, snap
 from tracking import rules
 from tracking.models import Activity, Membership
@@ -55,6 +56,12 @@ def _history(person, weeks, start=START):
     trends.recompute(person.pk)
 
 
+def _evidence(person) -> insights.Evidence:
+    """The person's insights as the recompute stores them."""
+    person_summary.refresh([person.pk])
+    return summary_store.read(person).evidence
+
+
 def _planted(n=30, seed=1):
     """Weeks with 12 comments are followed by +0.5 Insights, weeks with 2 by +0.1;
     reactions are logged too, at random."""
@@ -67,7 +74,7 @@ def _planted(n=30, seed=1):
 @pytest.mark.django_db
 def test_a_planted_effect_is_found_and_worded_with_its_numbers(sales):
     _history(sales, _planted())
-    evidence = insights.evidence_for(sales)
+    evidence = _evidence(sales)
     # Tested: the two pairs logged, both moving Insights.
     assert sorted((t.pillar, t.activity) for t in evidence.tests) == [("insights", "comments"), ("insights", "reactions")]
     (found,) = evidence.findings
@@ -80,7 +87,7 @@ def test_a_planted_effect_is_found_and_worded_with_its_numbers(sales):
     assert found.sentence == "Weeks with 12+ comments were followed by 0.4 Insights points more than weeks with fewer (15 weeks against 15)."
     assert evidence.message is None
     # Seeded: the same data always gives the same p-values.
-    assert insights.evidence_for(sales).tests == evidence.tests
+    assert _evidence(sales).tests == evidence.tests
 
 
 @pytest.mark.django_db
@@ -110,7 +117,7 @@ def test_pure_noise_shows_no_insight_although_some_pairs_look_strong_alone(db):
     for i in range(4):
         person = make_user(f"noise{i}@example.com")
         _history(person, _noise(rnd, 40))
-        evidence = insights.evidence_for(person)
+        evidence = _evidence(person)
         assert len(evidence.tests) == 13
         assert evidence.findings == []
         assert evidence.message == ("Not enough evidence yet: none of the 13 activity and pillar pairs tested "
@@ -125,7 +132,7 @@ def test_pure_noise_shows_no_insight_although_some_pairs_look_strong_alone(db):
 def test_too_few_weeks_even_with_the_team_say_not_enough_evidence(sales, peer):
     _history(sales, _planted(n=5))
     _history(peer, _planted(n=3))
-    evidence = insights.evidence_for(sales)
+    evidence = _evidence(sales)
     assert (evidence.tests, evidence.findings) == ((), [])
     assert evidence.message == ("Not enough evidence yet: a test needs 12 weeks of logged activity, each with pillar "
                                 "readings at its end and the next week's end; 5 so far (8 across East).")
@@ -139,7 +146,7 @@ def test_a_person_with_few_weeks_gets_the_insight_from_their_teams_weeks(sales, 
     # Pat: thirty weeks of the same effect on a steeper baseline (+0.6 and +0.2),
     # centred on Pat's own mean of +0.4 to the same +0.2 and −0.2.
     _history(peer, [(c, {"insights": str(Decimal(ch["insights"]) + Decimal("0.1"))}) for c, ch in _planted()])
-    evidence = insights.evidence_for(sales)
+    evidence = _evidence(sales)
     assert evidence.own_weeks == 2
     (found,) = evidence.findings
     r = found.result
@@ -154,14 +161,14 @@ def test_a_manager_is_not_pooled_with_the_team_they_manage(sales, manager):
     assert Membership.objects.get(user=manager).role == Membership.Role.MANAGER
     _history(manager, _planted())
     _history(sales, _planted(n=3))
-    assert insights.evidence_for(sales).findings == []
+    assert _evidence(sales).findings == []
 
 
 @pytest.mark.django_db
 def test_without_a_team_too_few_weeks_give_only_the_count(sales):
     Membership.objects.filter(user=sales).delete()
     _history(sales, _planted(n=5))
-    assert insights.evidence_for(sales).message.endswith("the next week's end; 5 so far.")
+    assert _evidence(sales).message.endswith("the next week's end; 5 so far.")
 
 
 def test_a_team_pool_keeps_its_most_recent_weeks(monkeypatch):
@@ -170,3 +177,16 @@ def test_a_team_pool_keeps_its_most_recent_weeks(monkeypatch):
     pooled = {7: [(w[0], 1.0, 0.1), (w[2], 3.0, 0.3)], 5: [(w[1], 2.0, 0.2), (w[3], 4.0, 0.4)]}
     # The three latest weeks are w3 (person 5), w2 (person 7), w1 (person 5); in person order.
     assert insights._recent(pooled) == [[(2.0, 0.2), (4.0, 0.4)], [(3.0, 0.3)]]
+
+
+@pytest.mark.django_db
+def test_a_batch_pools_each_person_with_their_own_teams_weeks_only(sales, peer, outsider):
+    # Sasha (East, with Pat, who logged nothing) has two weeks; Olly (West) has
+    # thirty of the planted effect. Refreshed together, Olly's weeks are West's, not East's.
+    _history(sales, [({"comments": 12}, {"insights": "0.5"}), ({"comments": 2}, {"insights": "0.1"})],
+             start=START + dt.timedelta(weeks=40))
+    _history(outsider, _planted())
+    PersonSummary.objects.all().delete()  # computed afresh, in one batch
+    person_summary.refresh([sales.pk, outsider.pk])
+    assert [t.activity for t in summary_store.read(outsider).evidence.findings] == ["comments"]
+    assert summary_store.read(sales).evidence.findings == []

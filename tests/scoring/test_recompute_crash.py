@@ -4,8 +4,9 @@ done only with the rows they write, and a restarted worker, with no beat
 running, hands them over again within seconds.
 
 The worker is a real ``celery worker`` process (tests/conftest.py
-``worker_process``); the test holds both people's recompute locks, so the
-worker is killed with one recompute under way and the other behind it."""
+``worker_process``); both people's requests go as one batch task, and the test
+holds both people's recompute locks, so the worker is killed with that
+recompute waiting for them."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_recomputes_lost_with_the_worker_are_handed_over_again_by_the_next_worke
     settings = {"SSI_RECOMPUTE_REDELIVER_SECONDS": REDELIVER, "SSI_WORKER_SWEEP_SECONDS": 1}
 
     # A person's recompute lock is their bare id (tracking.locks): both are held,
-    # so whichever recompute the worker takes first waits, the other behind it.
+    # so the batch's recompute waits for the first of them.
     with advisory_lock(sales.pk), advisory_lock(peer.pk):
         worker = worker_process(**settings)
         with transaction.atomic():

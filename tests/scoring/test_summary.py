@@ -6,13 +6,28 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from scoring import goals, summary, trends
+from scoring import person_summary, summary, summary_store, trends
 from scoring.models import Annotation, Goal
 from tests.conftest import make_user, snap
 from tracking.models import Activity, Membership
 
 D = dt.date
 START = D(2026, 1, 5)
+
+
+def _stored(person) -> summary_store.Summary:
+    """The person's summary as the recompute stores it."""
+    person_summary.refresh([person.pk])
+    return summary_store.read(person)
+
+
+def _read(person) -> summary_store.Summary:
+    """The person's summary as stored, without refreshing it."""
+    return summary_store.read(person)
+
+
+def _project(goal):
+    return _stored(goal.user).projection(goal)
 
 
 def _travel(day: dt.date):
@@ -45,7 +60,7 @@ def test_two_days_logged_give_no_trend_but_say_what_it_needs(sales):
     snap(sales, START, 40)
     snap(sales, START + dt.timedelta(days=3), "41.2")
     trends.recompute(sales.pk)
-    trend = summary.trend_for(sales)
+    trend = _stored(sales).trend
     assert (trend.slope, trend.observations, trend.span_days) == (None, 2, 3)
     assert trend.shortfall == "2 days logged, spanning 3 days; a trend needs at least 5 days logged spanning 3 weeks."
 
@@ -62,20 +77,20 @@ def test_a_trend_needs_five_readings_three_weeks_apart(sales, offsets, expected)
     for offset in offsets:
         snap(sales, START + dt.timedelta(days=offset), 40 + offset)
     trends.recompute(sales.pk)
-    trend = summary.trend_for(sales)
+    trend = _stored(sales).trend
     assert (trend.slope, trend.shortfall) == (None, expected)
 
 
 @pytest.mark.django_db
 def test_enough_readings_give_the_slope_and_its_middle_half(steady):
     # Five readings, days 0 to 21: the same fit as theil_sen above.
-    trend = summary.trend_for(steady)
+    trend = _stored(steady).trend
     assert (trend.slope.per_week, trend.slope.low, trend.slope.high, trend.shortfall) == (1, 1, 1, None)
 
 
 @pytest.mark.django_db
 def test_the_headline_keeps_best_ever_and_changes(steady):
-    headline = summary.headline(steady)
+    headline = _stored(steady).headline
     assert (headline.ssi, headline.best, headline.best_on, headline.days_logged) == (43, 70, START + dt.timedelta(days=10), 5)
     assert headline.delta7 == 1  # 43 on day 21 against 42 on day 14
     assert headline.delta30 is None  # nothing 30–33 days back
@@ -89,7 +104,7 @@ def _goal(person, target, by, **pillars):
 @pytest.mark.django_db
 def test_a_goal_within_reach_is_projected_from_the_slope(steady):
     # 43 on day 21, +1 a week: 50 is 7 weeks away, day 70.
-    projection = goals.project(_goal(steady, 50, START + dt.timedelta(days=100), brand=10))
+    projection = _project(_goal(steady, 50, START + dt.timedelta(days=100), brand=10))
     assert projection.status == "on_track"
     assert projection.reaches_on == projection.earliest == projection.latest == START + dt.timedelta(days=70)
     assert projection.progress_percent == 86  # 43 of 50
@@ -99,22 +114,22 @@ def test_a_goal_within_reach_is_projected_from_the_slope(steady):
 
 @pytest.mark.django_db
 def test_a_goal_the_slope_reaches_too_late_is_not_on_track(steady):
-    projection = goals.project(_goal(steady, 50, START + dt.timedelta(days=60)))
+    projection = _project(_goal(steady, 50, START + dt.timedelta(days=60)))
     assert (projection.status, projection.reaches_on) == ("late", START + dt.timedelta(days=70))
 
 
 @pytest.mark.django_db
 def test_a_goal_already_met_says_so(steady):
-    projection = goals.project(_goal(steady, 43, START + dt.timedelta(days=60)))
+    projection = _project(_goal(steady, 43, START + dt.timedelta(days=60)))
     assert (projection.status, projection.current) == ("met", 43)
 
 
 @pytest.mark.django_db
 def test_a_goal_out_of_reach_on_a_falling_trend_is_not_on_track(sales):
-    for offset, ssi in ((0, 50), (7, 48), (14, 47)):
+    for offset, ssi in ((0, 50), (7, 48), (14, 47), (21, 46), (28, 45)):
         snap(sales, START + dt.timedelta(days=offset), ssi)
     trends.recompute(sales.pk)
-    projection = goals.project(_goal(sales, 90, START + dt.timedelta(days=60)))
+    projection = _project(_goal(sales, 90, START + dt.timedelta(days=60)))
     assert (projection.status, projection.reaches_on) == ("not_on_track", None)
 
 
@@ -122,7 +137,25 @@ def test_a_goal_out_of_reach_on_a_falling_trend_is_not_on_track(sales):
 def test_a_goal_with_one_observation_has_no_projection(sales):
     snap(sales, START, 50)
     trends.recompute(sales.pk)
-    assert goals.project(_goal(sales, 60, START + dt.timedelta(days=60))).status == "no_trend"
+    projection = _project(_goal(sales, 60, START + dt.timedelta(days=60)))
+    assert (projection.status, projection.reason) == (
+        "no_trend", "1 day logged; a trend needs at least 5 days logged spanning 3 weeks.")
+
+
+@pytest.mark.django_db
+def test_a_goal_needs_the_trends_minimum_readings_before_it_projects(sales):
+    # 40, 41, 42, 43 a week apart: Theil–Sen says +1 a week, but four readings are one short.
+    for offset in (0, 7, 14, 21):
+        snap(sales, START + dt.timedelta(days=offset), 40 + offset // 7)
+    trends.recompute(sales.pk)
+    goal = _goal(sales, 50, START + dt.timedelta(days=100))
+    projection = _project(goal)
+    assert (projection.status, projection.reaches_on, projection.reason) == (
+        "no_trend", None, "4 days logged, spanning 21 days; a trend needs at least 5 days logged spanning 3 weeks.")
+    snap(sales, START + dt.timedelta(days=28), 44)
+    trends.recompute(sales.pk)
+    # The fifth: +1 a week, 44 on day 28, 50 six weeks later (day 70).
+    assert (_project(goal).status, _project(goal).reaches_on) == ("on_track", START + dt.timedelta(days=70))
 
 
 @pytest.mark.django_db
@@ -136,7 +169,7 @@ def test_the_weakest_pillar_comes_with_its_levers_against_the_team_median(sales,
     # A period total reaching outside the 28 days does not count.
     Activity.objects.create(user=peer, period_start=D(2026, 1, 1), period_end=D(2026, 3, 1), posts=500)
     with _travel(D(2026, 3, 10)):
-        card = summary.coaching(sales, summary.days_for(sales, None)[-1])
+        card = _stored(sales).coaching
     assert (card.pillar, card.value, card.headroom) == ("brand", 4, 21)
     # Posts: sales 4, peer 10, third 0 → median 4; nobody logged shares.
     assert [(lever.activity, lever.mine, lever.team_median) for lever in card.levers] == [
@@ -161,7 +194,7 @@ def test_a_note_shows_the_change_30_days_before_and_after(sales, note_on, before
         snap(sales, day, ssi)
     trends.recompute(sales.pk)
     Annotation.objects.create(user=sales, date=note_on, note="Profile rewrite", created_by=sales)
-    (effect,) = summary.annotation_effects(sales)
+    (effect,), _ = _stored(sales).effects(list(Annotation.objects.all()))
     assert (effect.before, effect.after) == (before, after)
 
 
@@ -171,6 +204,25 @@ def test_a_note_whose_reference_day_is_within_tolerance_has_a_before(sales):
         snap(sales, day, ssi)
     trends.recompute(sales.pk)
     Annotation.objects.create(user=sales, date=D(2026, 3, 31), note="Training", created_by=sales)
-    (effect,) = summary.annotation_effects(sales)
+    (effect,), _ = _stored(sales).effects(list(Annotation.objects.all()))
     # As of 3-31 is the 28th (3 days back); 30 days earlier, 3-1, is there.
     assert (effect.before, effect.after) == (Decimal(4), None)
+
+
+@pytest.mark.django_db
+def test_a_teammates_activity_reaches_the_coaching_card_at_the_nightly_run(sales, peer):
+    from scoring import checks
+
+    snap(sales, D(2026, 3, 3), 40, pillars=[4, 13, 13, 10])
+    with _travel(D(2026, 3, 10)):
+        trends.recompute(sales.pk)
+        Activity.objects.create(user=sales, period_start=D(2026, 3, 2), period_end=D(2026, 3, 2), posts=4)
+        trends.recompute(sales.pk)
+        # Only Sasha's 4 posts so far: the team median is 4.
+        assert _read(sales).coaching.levers[0].team_median == 4
+        # Pat logs 10 posts: Sasha's summary, not recomputed since, still says 4.
+        Activity.objects.create(user=peer, period_start=D(2026, 3, 4), period_end=D(2026, 3, 4), posts=10)
+        assert _read(sales).coaching.levers[0].team_median == 4
+        checks.nightly(sample=0)
+        # The nightly run refreshes every summary: the median of 4 and 10 is 7.
+        assert _read(sales).coaching.levers[0].team_median == 7

@@ -140,6 +140,31 @@ TREND_DAY = {
         },
     },
 }
+LATEST = {
+    "type": "object",
+    "nullable": True,
+    "description": "Your latest figures as the dashboard, the leaderboard and the emails show them; null before "
+                   "your first recomputed day.",
+    "required": ["as_of", "ssi", "delta7", "delta30", "delta90", "best", "best_on", "days_logged", "trend"],
+    "properties": {
+        "as_of": DATE,
+        "ssi": {"type": "number"},
+        **{p: NULLABLE_NUMBER for p in rules.PILLARS},
+        **{f"delta{n}": NULLABLE_NUMBER for n in (7, 30, 90)},
+        "best": {"type": "number"},
+        "best_on": DATE,
+        "days_logged": {"type": "integer"},
+        "trend": {
+            "type": "object",
+            "description": "Points a week over the last 90 days (Theil–Sen, with the middle half of the estimates), "
+                           "or why there is none yet.",
+            "properties": {
+                "per_week": NULLABLE_NUMBER, "low": NULLABLE_NUMBER, "high": NULLABLE_NUMBER,
+                "shortfall": {"type": "string", "nullable": True},
+            },
+        },
+    },
+}
 TEAM_DAY = {
     "type": "object",
     "required": ["date", "members", "reporting", "mean", "median", "p25", "p75", "min", "max"],
@@ -317,9 +342,10 @@ def openapi_schema(server_url: str = "/api/v1") -> dict:
                     "summary": "Your derived trends: 7- and 30-day means and 7/30/90-day changes per observed day",
                     "parameters": RANGE,
                     "responses": {
-                        "200": _json({"type": "object", "required": ["days"],
-                                      "properties": {"days": {"type": "array", "items": _ref("TrendDay")}}},
-                                     "One row per day with a snapshot."),
+                        "200": _json({"type": "object", "required": ["days", "latest"],
+                                      "properties": {"days": {"type": "array", "items": _ref("TrendDay")},
+                                                     "latest": LATEST}},
+                                     "One row per day with a snapshot, and your latest figures."),
                         "400": _error("BadRequest"),
                         **FULL_ONLY,
                     },

@@ -1,7 +1,8 @@
 """python manage.py recompute [--all [--jobs N] | --user EMAIL] [--since DATE]
 
 Runs the recompute synchronously (no worker needed), for admins and repair:
-the people's derived days, then every team they count in, from the same date.
+the people's derived days, then every team they count in, from the same date,
+then their summaries.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring import trends
+from scoring import person_summary, trends
 from tracking.management.arguments import iso_date
 from tracking.models import User
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             days = trends.recompute_people(ids, since)
             team_ids = trends.team_ids_for(ids)
             team_days = sum(trends.recompute_team(team_id, since) for team_id in team_ids)
+            person_summary.refresh(ids)
             people, teams = len(ids), len(team_ids)
         else:
             people, days, teams, team_days = trends.recompute_everyone(since, jobs)

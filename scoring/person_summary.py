@@ -1,0 +1,264 @@
+"""Each person's summary (``PersonSummary``), computed by the recompute for many
+people at once, and read by every page, email, API endpoint and export.
+
+``refresh`` loads what it needs for the whole batch in a fixed number of
+queries (their latest days and the trend's window, best ever, standings,
+memberships, activity, goals, notes, insights' weeks), computes in Python with
+the functions of ``scoring.summary``, ``scoring.goals`` and ``scoring.insights``,
+and upserts one row per person. The recompute calls it in its own transaction
+(``scoring.trends``), after the teams: standings and coaching read team rows.
+
+Parts that depend on teammates (the team's activity medians in the coaching
+card, insights pooled from the team's weeks) follow a teammate's change at the
+next nightly run, which refreshes everyone (``scoring.checks.nightly``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from scoring import goals, insights, summary, summary_store
+from scoring.models import Annotation, Goal, PersonSummary
+from scoring.summary_store import dump, pillar_move
+from tracking import rules
+from tracking.locks import lock_recompute_people
+from tracking.models import Activity, Membership, User
+
+# People computed at once: their rows (about 80 days each, and their weeks)
+# are held in memory together.
+BATCH = 500
+_WINDOW_FIELDS = summary.FIELDS
+_LEVER_FIELDS = sorted({f for levers in rules.PILLAR_LEVERS.values() for f in levers})
+
+_BEST_SQL = """
+SELECT u.id, c.n, b.ssi, b.date
+FROM unnest(%(users)s::bigint[]) AS u(id)
+CROSS JOIN LATERAL (SELECT count(*) AS n FROM scoring_userday WHERE user_id = u.id) c
+CROSS JOIN LATERAL (
+    SELECT ssi, date FROM scoring_userday WHERE user_id = u.id ORDER BY ssi DESC, date LIMIT 1
+) b
+"""
+
+# The trend's window up to each person's latest day: its last row is the
+# headline, and it holds the 7-day change's reference day. Older days bring
+# only what the trend reads (fewer values to convert, for 80 days a person).
+_RECENT_FIELDS = (*rules.PILLARS,)
+_LATEST_FIELDS = tuple(f for f in _WINDOW_FIELDS if f not in ("date", "ssi", *_RECENT_FIELDS))
+_WINDOW_SQL = f"""
+SELECT d.user_id, d.date, d.ssi,
+       {", ".join(f"CASE WHEN d.date >= l.last - {summary.TOLERANCE_DAYS + 7} THEN d.{f} END" for f in _RECENT_FIELDS)},
+       {", ".join(f"CASE WHEN d.date = l.last THEN d.{f} END" for f in _LATEST_FIELDS)}
+FROM unnest(%(users)s::bigint[]) AS u(id)
+CROSS JOIN LATERAL (SELECT max(date) AS last FROM scoring_userday WHERE user_id = u.id) l
+-- A range of each person's (user, date) key, not a join over all their days.
+CROSS JOIN LATERAL (
+    SELECT * FROM scoring_userday WHERE user_id = u.id AND date >= l.last - %(back)s ORDER BY date
+) d
+ORDER BY d.user_id, d.date
+"""
+_WINDOW_COLUMNS = ("date", "ssi", *_RECENT_FIELDS, *_LATEST_FIELDS)
+
+
+# The latest standing in each team a person is a member of: one probe of the
+# (user, team, date) key each.
+_STANDINGS_SQL = """
+SELECT m.user_id, m.team_id, s.date, s.rank, s.reporting, s.percentile
+FROM tracking_membership m
+CROSS JOIN LATERAL (
+    SELECT date, rank, reporting, percentile FROM scoring_teammemberday
+    WHERE user_id = m.user_id AND team_id = m.team_id ORDER BY date DESC LIMIT 1
+) s
+WHERE m.user_id = ANY(%(users)s) AND m.role = 'member'
+"""
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _activity_totals(user_ids: list[int], since: dt.date, until: dt.date) -> dict[int, dict]:
+    """Each person's counts over [since, until]: daily rows and whole periods inside
+    the window (a period total is never split across days)."""
+    rows = (
+        Activity.objects.filter(user_id__in=user_ids, period_start__gte=since, period_end__lte=until)
+        .values("user_id").annotate(**{f: Sum(f) for f in _LEVER_FIELDS})
+    )
+    return {row["user_id"]: row for row in rows}
+
+
+def _merge(*parts: insights.Weeks) -> insights.Weeks:
+    out: insights.Weeks = defaultdict(dict)
+    for part in parts:
+        for pair, by_person in part.items():
+            out[pair].update(by_person)
+    return out
+
+
+# The test settings, as a digest: a hash() of text differs between processes.
+_SETTINGS = hashlib.blake2b(repr(insights.SETTINGS).encode(), digest_size=8).hexdigest()
+
+
+def _evidence_inputs(uid: int, own: insights.Weeks, team_name: str | None, team_members: list[int],
+                     pooled: insights.Weeks, team_inputs: dict) -> str:
+    """A fingerprint of everything a person's evidence is computed from. The
+    weeks are numbers only (ordinals, counts, changes), whose hash() is the
+    same in every process."""
+    parts = [_SETTINGS, _number_hash(tuple(tuple(own.get(p, {}).get(uid, ())) for p in insights.PAIRS))]
+    if insights.is_short(uid, own) and len(team_members) > 1:
+        key = tuple(team_members)
+        if key not in team_inputs:
+            name = hashlib.blake2b((team_name or "").encode(), digest_size=8).hexdigest()
+            team_inputs[key] = f"{name}:" + _number_hash(
+                (key, tuple(tuple(tuple(pooled.get(p, {}).get(m, ())) for m in key) for p in insights.PAIRS)))
+        parts.append(team_inputs[key])
+    return ":".join(parts)
+
+
+def _number_hash(value: tuple) -> str:
+    return f"{hash(value) & 0xFFFFFFFFFFFFFFFF:x}"
+
+
+def refresh(user_ids: Iterable[int]) -> int:
+    """Compute and store these people's summaries, ``BATCH`` at a time (a
+    batch's rows are held in memory); people without derived days lose
+    theirs. Returns the number of summaries written."""
+    users = sorted(set(user_ids))
+    return sum(_refresh(users[start:start + BATCH]) for start in range(0, len(users), BATCH))
+
+
+def _refresh(users: list[int]) -> int:
+    if not users:
+        return 0
+    people = {u.pk: u for u in User.objects.filter(pk__in=users).only("pk", "time_zone")}
+    best = {uid: (n, ssi, day) for uid, n, ssi, day in _fetch(_BEST_SQL, {"users": users})}
+    PersonSummary.objects.filter(user_id__in=users).exclude(user_id__in=list(best)).delete()
+    users = [uid for uid in users if uid in best and uid in people]
+    if not users:
+        return 0
+    window: dict[int, list[dict]] = defaultdict(list)
+    for row in _fetch(_WINDOW_SQL, {"users": users, "back": summary.SLOPE_DAYS - 1}):
+        window[row[0]].append(dict(zip(_WINDOW_COLUMNS, row[1:], strict=True)))
+
+    # Teams: standings in each, coaching and pooled insights from the first by name.
+    memberships = list(Membership.objects.filter(user_id__in=users, role=Membership.Role.MEMBER)
+                       .values_list("user_id", "team_id", "team__name").order_by("team__name", "team_id"))
+    team_names = {team_id: name for _, team_id, name in memberships}
+    first_team: dict[int, int] = {}
+    for uid, team_id, _ in memberships:
+        first_team.setdefault(uid, team_id)
+    members: dict[int, list[int]] = defaultdict(list)
+    for team_id, uid in (Membership.objects.filter(team_id__in=set(first_team.values()), role=Membership.Role.MEMBER)
+                         .values_list("team_id", "user_id").order_by("team_id", "user_id")):
+        members[team_id].append(uid)
+    standings: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for uid, team_id, day, rank, reporting, percentile in _fetch(_STANDINGS_SQL, {"users": users}):
+        standings[uid][team_id] = (day, rank, reporting, percentile)
+
+    # Activity over each person's last ACTIVITY_DAYS, theirs and their team's.
+    todays = {uid: people[uid].today() for uid in users}
+    totals: dict[dt.date, dict[int, dict]] = {}
+    for until in set(todays.values()):
+        ids = {uid for uid in users if todays[uid] == until}
+        ids |= {m for uid in list(ids) if uid in first_team for m in members[first_team[uid]]}
+        since = until - dt.timedelta(days=summary.ACTIVITY_DAYS - 1)
+        totals[until] = _activity_totals(sorted(ids), since, until)
+
+    with_goals = set(Goal.objects.filter(user_id__in=users).values_list("user_id", flat=True).distinct())
+    notes: dict[int, list[Annotation]] = defaultdict(list)
+    for note in Annotation.objects.filter(user_id__in=users).order_by("date", "id"):
+        notes[note.user_id].append(note)
+    series: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
+    if notes:
+        for uid, day, ssi in _fetch("SELECT user_id, date, ssi FROM scoring_userday WHERE user_id = ANY(%(users)s)",
+                                    {"users": sorted(notes)}):
+            series[uid][day] = ssi
+
+    own = insights.weeks_for(users)
+    short = [uid for uid in users if insights.is_short(uid, own)]
+    extra = sorted({m for uid in short if uid in first_team for m in members[first_team[uid]]} - set(users))
+    pooled = _merge(own, insights.weeks_for(extra)) if extra else own
+    # The tests are rerun only when what they read changed (a new week, a
+    # teammate's): most refreshes, the nightly one above all, reuse them.
+    stored_evidence = dict(PersonSummary.objects.filter(user_id__in=users).values_list("user_id", "data__evidence"))
+    memo: dict = {}
+    team_inputs: dict = {}
+
+    now = timezone.now()
+    rows = []
+    for uid in users:
+        person, days = people[uid], window[uid]
+        latest = days[-1]
+        trend = summary.trend([(d["date"], d["ssi"]) for d in days])
+        team_id = first_team.get(uid)
+        until = todays[uid]
+        team_counts = None
+        if team_id is not None:
+            team_counts = [totals[until][m] for m in members[team_id] if m in totals[until]]
+        coaching = summary.coaching(latest, totals[until].get(uid, {}), team_counts,
+                                    team_names.get(team_id), until - dt.timedelta(days=summary.ACTIVITY_DAYS - 1),
+                                    until)
+        person_standings = [
+            summary.Standing(t, team_names[t], *standings[uid][t])
+            for t in sorted(standings[uid], key=lambda t: (team_names.get(t, ""), t)) if t in team_names
+        ]
+        projections = [goals.project(goal, latest, trend) for goal in goals.current_goals(person)] \
+            if uid in with_goals else []
+        team_members = members.get(team_id, [])
+        inputs = _evidence_inputs(uid, own, team_names.get(team_id), team_members, pooled, team_inputs)
+        evidence = stored_evidence.get(uid)
+        if not evidence or evidence.get("inputs") != inputs:
+            evidence = {**summary_store.evidence_json(insights.evidence_from(
+                uid, own, team_names.get(team_id), team_members, pooled, memo)), "inputs": inputs}
+        n, best_ssi, best_on = best[uid]
+        rows.append(PersonSummary(
+            user_id=uid, as_of=latest["date"], ssi=latest["ssi"],
+            **{f: latest[f] for f in (*rules.PILLARS, "industry_rank", "network_rank", "delta7", "delta30",
+                                      "delta90", "log_streak", "week_streak")},
+            best=best_ssi, best_on=best_on, days_logged=n, computed_at=now,
+            data=dump(trend, person_standings, coaching, pillar_move(days), projections, evidence,
+                      [summary.effect(note, series[uid]) for note in notes[uid]]),
+        ))
+    fields = [f.name for f in PersonSummary._meta.concrete_fields if f.name != "user"]
+    PersonSummary.objects.bulk_create(rows, update_conflicts=True, unique_fields=["user"], update_fields=fields)
+    return len(rows)
+
+
+_WITH_DAYS_SQL = """
+SELECT u.id FROM tracking_user u
+WHERE EXISTS (SELECT 1 FROM scoring_userday d WHERE d.user_id = u.id) ORDER BY u.id
+"""
+
+
+def everyone_batches(jobs: int = 1) -> list[list[int]]:
+    """Everyone with derived days, in batches of at most ``BATCH``; people
+    without any lose their summary here."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM scoring_personsummary s WHERE NOT EXISTS "
+                       "(SELECT 1 FROM scoring_userday d WHERE d.user_id = s.user_id)")
+    ids = [row[0] for row in _fetch(_WITH_DAYS_SQL, {})]
+    size = max(1, min(BATCH, -(-len(ids) // max(1, jobs))))
+    return [ids[start:start + size] for start in range(0, len(ids), size)]
+
+
+def refresh_batch(user_ids: list[int]) -> int:
+    """One batch, in its own transaction, behind the people's recompute locks:
+    a recompute that commits while the batch computes would otherwise have its
+    newer summary overwritten by the batch's older one."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        lock_recompute_people(cursor, user_ids)
+        return refresh(user_ids)
+
+
+def refresh_everyone() -> int:
+    """Every summary (the nightly run and ``recompute --all``)."""
+    return sum(refresh_batch(batch) for batch in everyone_batches())
