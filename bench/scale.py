@@ -187,6 +187,77 @@ def daily_import(ids: list[int], team_ids: list[int]) -> None:
               f"(median {statistics.median(times):.3f} s, max {max(times):.2f} s)", flush=True)
 
 
+def import_breakdown(ids: list[int], team_ids: list[int]) -> None:
+    """Where the import's recompute spends its time: the task's body
+    (``trends.recompute_batch`` over one new day for everyone) in this process,
+    each of its steps timed. The day's snapshots are written directly (the
+    import itself is timed in step 3); no outbox requests, so nothing is claimed."""
+    from scoring import person_summary, trends
+
+    day = timezone.localdate()
+    forget_day(day, ids, team_ids)
+    Snapshot.objects.bulk_create(
+        (Snapshot(user_id=pk, date=day, ssi=40, brand=10, people=10, insights=10, relationships=10) for pk in ids),
+        batch_size=5000,
+    )
+    vacuum()
+    spent: dict[str, list[float]] = collections.defaultdict(list)
+    originals = {}
+
+    def timed(module, name: str, label: str) -> None:
+        original = getattr(module, name)
+        originals[(module, name)] = original
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label].append(time.perf_counter() - started)
+        setattr(module, name, wrapper)
+
+    timed(trends, "recompute_people", "people's derived days (SQL)")
+    timed(trends, "recompute_team", "team recomputes (SQL)")
+    timed(person_summary, "refresh", "person summaries")
+    timed(trends, "team_ids_for", "finding each batch's teams")
+    started = time.perf_counter()
+    try:
+        people, written, teams = trends.recompute_batch(dict.fromkeys(ids, day))
+        total = time.perf_counter() - started
+    finally:
+        for (module, name), original in originals.items():
+            setattr(module, name, original)
+    print(f"import's recompute, in process: {total:.1f} s for {people:,} people ({written:,} days), "
+          f"{teams} team recomputes, {len(trends.batches(dict.fromkeys(ids, day)))} batches ({load()})", flush=True)
+    accounted = 0.0
+    for label, times in spent.items():
+        accounted += sum(times)
+        print(f"  {label}: {sum(times):.1f} s over {len(times)} calls", flush=True)
+    print(f"  the rest (batching, transactions, commits): {total - accounted:.1f} s", flush=True)
+
+
+def organisation_queries() -> None:
+    """The organisation view through Django's test client: its queries and their time."""
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(User.objects.get(email="admin-bench@example.com"))
+    client.get("/organisation/", HTTP_HOST="127.0.0.1")
+    times = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get("/organisation/", HTTP_HOST="127.0.0.1")
+            times.append((time.perf_counter() - started) * 1000)
+    sql = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]
+    print(f"organisation view, test client: {response.status_code}, median {statistics.median(times):.0f} ms of 3, "
+          f"{len(queries)} queries, {sql:.0f} ms of SQL ({load()})", flush=True)
+    for q in slowest:
+        print(f"  {float(q['time']) * 1000:.0f} ms: {q['sql'][:160]}", flush=True)
+
+
 def organisation_view(visits: int = 6) -> None:
     admin = User.objects.get(email="admin-bench@example.com")
     key = rush.sessions([admin])[admin.pk]
@@ -222,6 +293,8 @@ def main() -> None:
                         help="different people whose dashboards the rush opens (each once)")
     parser.add_argument("--no-seed", action="store_true", help="reuse the seeded people")
     parser.add_argument("--skip", default="", help="comma-separated steps to leave out: recompute,import,organisation,rush")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="afterwards: the import's recompute step by step, and the organisation view's queries")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
@@ -243,6 +316,9 @@ def main() -> None:
         organisation_view()
     if "rush" not in skip:
         rush.measure(args.clients, dashboards=args.rush_dashboards)
+    if args.breakdown:
+        organisation_queries()
+        import_breakdown(ids, team_ids)
 
 
 if __name__ == "__main__":
