@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from scoring import goals, teams
 from scoring.models import UserDay
-from scoring.summary import Headline, headline
+from scoring.summary import Headline, headline, slope_for
 from tracking import rules
 from tracking.access import managed_team_ids
 from tracking.models import Team, User
@@ -69,13 +69,14 @@ def person_week(person: User, today: dt.date) -> PersonWeek | None:
     if top is None:
         return None
     latest = UserDay.objects.filter(user=person).order_by("-date").first()
-    goal = goals.current_goal(person)
+    # The digest speaks of one goal: the person's own, else their manager's.
+    goal = next(iter(goals.current_goals(person)), None)
     # A streak counts only while it is alive: logged today or yesterday.
     alive = (today - latest.date).days <= 1
     return PersonWeek(
         headline=top,
         pillar_move=biggest_pillar_move(latest),
-        projection=goals.project(goal) if goal else None,
+        projection=goals.project(goal, latest, slope_for(person, latest.date)) if goal else None,
         log_streak=latest.log_streak if alive else 0,
         week_streak=latest.week_streak if (today - latest.date).days <= 7 else 0,
         logged_this_week=UserDay.objects.filter(

@@ -1,4 +1,9 @@
-"""Goal progress and its projection, computed here and only here."""
+"""Goal progress and its projection, computed here and only here.
+
+A person has at most two current goals: their own and the one a manager set
+for them. Setting a new goal of a kind replaces the current one of that kind,
+which stays as history; editing corrects a goal in place.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,25 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from scoring.models import Goal, UserDay
-from scoring.summary import Slope, slope_for
+from django.db import transaction
+from django.utils import timezone
+
+from scoring.models import Goal
+from scoring.summary import Slope
 from tracking import rules
+from tracking.models import Snapshot, User
+
+# How many replaced goals the dashboard lists.
+HISTORY_SHOWN = 10
+
+# A status's words, shown beside the progress bar and coloured with it.
+STATUS_LABELS = {
+    "met": "Goal met",
+    "on_track": "On track",
+    "late": "Not on track",
+    "not_on_track": "Not on track",
+    "no_trend": "No projection yet",
+}
 
 
 @dataclass(frozen=True)
@@ -47,11 +68,33 @@ class Projection:
     pillars: tuple[PillarProgress, ...] = ()
 
     @property
+    def start(self) -> Decimal:
+        """Where the progress bar starts: the SSI when the goal was set, or 0
+        when nothing had been logged then (or the goal was already met then)."""
+        baseline = self.goal.baseline_ssi
+        if baseline is None or baseline >= self.goal.target_ssi:
+            return Decimal(0)
+        return baseline
+
+    @property
     def progress_percent(self) -> int | None:
-        """Share of the target reached, 0–100, for a progress bar."""
-        if self.current is None or not self.goal.target_ssi:
+        """The share of the way from ``start`` to the target covered, 0–100.
+
+        It is 100 exactly when the goal is met, and only then: short of the
+        target it stops at 99, so a full bar always means "met". Below the
+        start it is 0.
+        """
+        if self.current is None:
             return None
-        return min(100, int(self.current * 100 / self.goal.target_ssi))
+        if self.status == "met":
+            return 100
+        span = self.goal.target_ssi - self.start
+        covered = math.floor((self.current - self.start) * 100 / span)
+        return max(0, min(99, covered))
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
 
 
 def _reach(as_of: dt.date, gap: Decimal, per_week: Decimal) -> dt.date | None:
@@ -64,30 +107,71 @@ def _reach(as_of: dt.date, gap: Decimal, per_week: Decimal) -> dt.date | None:
         return None
 
 
-def project(goal: Goal) -> Projection:
-    latest = UserDay.objects.filter(user_id=goal.user_id).order_by("-date").first()
+def _field(day, name: str):
+    """A value of the latest day, whether a derived row or its dict of values."""
+    return day.get(name) if isinstance(day, dict) else getattr(day, name)
+
+
+def project(goal: Goal, latest_day, trend) -> Projection:
+    """The goal's projection from the person's latest day (a ``UserDay`` or its
+    values as a dict; None before their first log) and their trend (a
+    ``summary.Trend``, a ``Slope``, or None). Pure: it runs no query."""
+    slope = getattr(trend, "slope", trend)
     pillars = tuple(
-        PillarProgress(p, rules.LABELS[p], getattr(latest, p) if latest else None, target)
+        PillarProgress(p, rules.LABELS[p], _field(latest_day, p) if latest_day else None, target)
         for p, target in goal.pillar_targets().items()
     )
-    if latest is None:
+    if latest_day is None:
         return Projection(goal, None, None, "no_trend", None, pillars=pillars)
-    if latest.ssi >= goal.target_ssi:
-        return Projection(goal, latest.ssi, latest.date, "met", None, pillars=pillars)
-    slope = slope_for(goal.user, latest.date)
+    ssi, as_of = _field(latest_day, "ssi"), _field(latest_day, "date")
+    if ssi >= goal.target_ssi:
+        return Projection(goal, ssi, as_of, "met", None, pillars=pillars)
     if slope is None:
-        return Projection(goal, latest.ssi, latest.date, "no_trend", None, pillars=pillars)
-    gap = goal.target_ssi - latest.ssi
-    reaches_on = _reach(latest.date, gap, slope.per_week)
+        return Projection(goal, ssi, as_of, "no_trend", None, pillars=pillars)
+    gap = goal.target_ssi - ssi
+    reaches_on = _reach(as_of, gap, slope.per_week)
     if reaches_on is None:
-        return Projection(goal, latest.ssi, latest.date, "not_on_track", slope, pillars=pillars)
+        return Projection(goal, ssi, as_of, "not_on_track", slope, pillars=pillars)
     status = "on_track" if reaches_on <= goal.target_date else "late"
     return Projection(
-        goal, latest.ssi, latest.date, status, slope, reaches_on=reaches_on,
-        earliest=_reach(latest.date, gap, slope.high), latest=_reach(latest.date, gap, slope.low),
+        goal, ssi, as_of, status, slope, reaches_on=reaches_on,
+        earliest=_reach(as_of, gap, slope.high), latest=_reach(as_of, gap, slope.low),
         pillars=pillars,
     )
 
 
-def current_goal(person) -> Goal | None:
-    return Goal.objects.filter(user=person).order_by("-created_at", "-id").first()
+def current_goals(person) -> list[Goal]:
+    """The goals shown now: the person's own first, then their manager's."""
+    found = {g.kind: g for g in Goal.objects.filter(user=person, replaced_at__isnull=True).select_related("set_by")}
+    return [found[kind] for kind in (Goal.Kind.OWN, Goal.Kind.MANAGER) if kind in found]
+
+
+def history(person) -> list[Goal]:
+    """Goals that a newer one of their kind replaced, newest first."""
+    return list(Goal.objects.filter(user=person, replaced_at__isnull=False)
+                .select_related("set_by").order_by("-replaced_at", "-id")[:HISTORY_SHOWN])
+
+
+def kind_set_by(setter: User, person: User) -> str:
+    """A goal a person sets for themselves is their own; anyone else who may
+    set one (a manager, an admin) sets the manager's goal."""
+    return Goal.Kind.OWN if setter.pk == person.pk else Goal.Kind.MANAGER
+
+
+def set_goal(goal: Goal, person: User, setter: User) -> Goal | None:
+    """Store ``goal`` (unsaved) as ``person``'s current goal of the kind
+    ``setter`` sets, with the SSI it starts from; returns the goal it replaced."""
+    goal.user, goal.set_by, goal.kind = person, setter, kind_set_by(setter, person)
+    baseline = (Snapshot.objects.filter(user=person, date__lte=person.today())
+                .order_by("-date").values_list("ssi", "date").first())
+    goal.baseline_ssi, goal.baseline_on = baseline or (None, None)
+    with transaction.atomic():
+        # Two goals set at once for the same person: the second waits here, so
+        # it replaces the first rather than breaking the one-current rule.
+        list(User.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+        replaced = Goal.objects.filter(user=person, kind=goal.kind, replaced_at__isnull=True).first()
+        if replaced is not None:
+            replaced.replaced_at = timezone.now()
+            replaced.save(update_fields=["replaced_at", "updated_at"])
+        goal.save()
+    return replaced

@@ -352,6 +352,7 @@ def annotation_effects(person: User) -> list[Effect]:
 
 # Each term pairs max(id) with count(*): besides catching deletions, it keeps
 # PostgreSQL from answering max(id) by walking the whole primary key backwards.
+# Goals and notes are edited in place, and are few: their rows' text is hashed.
 _STAMP_SQL = """
 SELECT
     (SELECT max(id)::text || '/' || count(*) FROM scoring_userday WHERE user_id = %(user)s),
@@ -361,8 +362,8 @@ SELECT
     (SELECT string_agg(t.stamp, ',' ORDER BY m.team_id) FROM tracking_membership m, LATERAL (
         SELECT max(id)::text || '/' || count(*) AS stamp FROM scoring_teamday d WHERE d.team_id = m.team_id
     ) t WHERE m.user_id = %(user)s),
-    (SELECT max(id)::text || '/' || count(*) FROM scoring_goal WHERE user_id = %(user)s),
-    (SELECT max(id)::text || '/' || count(*) FROM scoring_annotation WHERE user_id = %(user)s),
+    (SELECT md5(string_agg(r::text, ',' ORDER BY r.id)) FROM scoring_goal r WHERE r.user_id = %(user)s),
+    (SELECT md5(string_agg(r::text, ',' ORDER BY r.id)) FROM scoring_annotation r WHERE r.user_id = %(user)s),
     (SELECT max(id)::text || '/' || count(*) FROM scoring_anomaly WHERE user_id = %(user)s)
 """
 

@@ -2,17 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from scoring import charts, goals, insights, summary
+from scoring.access import dashboard_rights
 from scoring.forms import AnnotationForm, GoalForm
 from scoring.models import Anomaly
 from scoring.trends import anomaly_detail_text
-from tracking.access import can_manage, get_person_for_viewer, get_person_to_manage
+from tracking.access import can_manage, get_person_for_viewer
 from tracking.models import Team
 
 # Anomalies older than this are history, not news.
@@ -26,7 +25,7 @@ def _dashboard_data(person, key: str, today: dt.date, stamp: str) -> dict:
     rows = summary.days_for(person, summary.range_start(key, today))
     latest = rows[-1] if rows else None
     headline = summary.headline(person)
-    goal = goals.current_goal(person)
+    current_goals = goals.current_goals(person)
     effects = summary.annotation_effects(person)
     notes = [(e.annotation.date, e.annotation.note) for e in effects
              if rows and rows[0]["date"] <= e.annotation.date <= today]
@@ -43,15 +42,16 @@ def _dashboard_data(person, key: str, today: dt.date, stamp: str) -> dict:
         "last_day": last_day,
         "standings": summary.standings(person),
         "coaching": summary.coaching(person, last_day),
-        "projection": goals.project(goal) if goal else None,
+        "goal_history": goals.history(person),
         "effects": effects,
         "anomalies": [(a, anomaly_detail_text(a, team_names)) for a in anomalies],
         # The permutation tests do not depend on the range or the day: once per data change.
         "evidence": cache.get_or_set(f"evidence:{person.pk}:{stamp}", lambda: insights.evidence_for(person),
                                      timeout=DASHBOARD_CACHE_SECONDS),
     }
+    data["projections"] = [goals.project(g, last_day, data["trend"]) for g in current_goals]
     if rows:
-        target = goal.target_ssi if goal else None
+        target = current_goals[0].target_ssi if current_goals else None
         data["figures"] = {
             "ssi": charts.with_marks(
                 charts.ssi_figure(rows, summary.averages_for(person, summary.range_start(key, today))), notes, target),
@@ -86,6 +86,7 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
         "ranges": summary.RANGE_LABELS,
         "goal_form": goal_form or (GoalForm(today=today) if managing else None),
         "note_form": note_form or (AnnotationForm(today=today, initial={"date": today}) if managing else None),
+        **dashboard_rights(request.user, person, data),
     }
     return render(request, "scoring/dashboard.html", context, status=status)
 
@@ -102,31 +103,3 @@ def dashboard(request):
 @login_required
 def person_dashboard(request, person_id: int):
     return _render_dashboard(request, get_person_for_viewer(request.user, person_id))
-
-
-@login_required
-@require_POST
-def set_goal(request, person_id: int):
-    person = get_person_to_manage(request.user, person_id)
-    form = GoalForm(request.POST, today=person.today())
-    if not form.is_valid():
-        return _render_dashboard(request, person, goal_form=form, status=400)
-    goal = form.save(commit=False)
-    goal.user, goal.set_by = person, request.user
-    goal.save()
-    messages.success(request, "Goal saved.")
-    return _back(request, person)
-
-
-@login_required
-@require_POST
-def add_annotation(request, person_id: int):
-    person = get_person_to_manage(request.user, person_id)
-    form = AnnotationForm(request.POST, today=person.today())
-    if not form.is_valid():
-        return _render_dashboard(request, person, note_form=form, status=400)
-    note = form.save(commit=False)
-    note.user, note.created_by = person, request.user
-    note.save()
-    messages.success(request, "Note added.")
-    return _back(request, person)

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from scoring import goals, summary, trends
-from scoring.models import Annotation, Goal
+from scoring.models import Annotation, Goal, UserDay
 from tests.conftest import make_user, snap
 from tracking.models import Activity, Membership
 
@@ -81,6 +81,11 @@ def test_the_headline_keeps_best_ever_and_changes(steady):
     assert headline.delta30 is None  # nothing 30–33 days back
 
 
+def _project(goal):
+    latest = UserDay.objects.filter(user=goal.user).order_by("-date").first()
+    return goals.project(goal, latest, summary.slope_for(goal.user))
+
+
 def _goal(person, target, by, **pillars):
     return Goal.objects.create(user=person, target_ssi=Decimal(target), target_date=by, set_by=person,
                                **{f"target_{p}": Decimal(v) for p, v in pillars.items()})
@@ -89,7 +94,7 @@ def _goal(person, target, by, **pillars):
 @pytest.mark.django_db
 def test_a_goal_within_reach_is_projected_from_the_slope(steady):
     # 43 on day 21, +1 a week: 50 is 7 weeks away, day 70.
-    projection = goals.project(_goal(steady, 50, START + dt.timedelta(days=100), brand=10))
+    projection = _project(_goal(steady, 50, START + dt.timedelta(days=100), brand=10))
     assert projection.status == "on_track"
     assert projection.reaches_on == projection.earliest == projection.latest == START + dt.timedelta(days=70)
     assert projection.progress_percent == 86  # 43 of 50
@@ -99,13 +104,13 @@ def test_a_goal_within_reach_is_projected_from_the_slope(steady):
 
 @pytest.mark.django_db
 def test_a_goal_the_slope_reaches_too_late_is_not_on_track(steady):
-    projection = goals.project(_goal(steady, 50, START + dt.timedelta(days=60)))
+    projection = _project(_goal(steady, 50, START + dt.timedelta(days=60)))
     assert (projection.status, projection.reaches_on) == ("late", START + dt.timedelta(days=70))
 
 
 @pytest.mark.django_db
 def test_a_goal_already_met_says_so(steady):
-    projection = goals.project(_goal(steady, 43, START + dt.timedelta(days=60)))
+    projection = _project(_goal(steady, 43, START + dt.timedelta(days=60)))
     assert (projection.status, projection.current) == ("met", 43)
 
 
@@ -114,7 +119,7 @@ def test_a_goal_out_of_reach_on_a_falling_trend_is_not_on_track(sales):
     for offset, ssi in ((0, 50), (7, 48), (14, 47)):
         snap(sales, START + dt.timedelta(days=offset), ssi)
     trends.recompute(sales.pk)
-    projection = goals.project(_goal(sales, 90, START + dt.timedelta(days=60)))
+    projection = _project(_goal(sales, 90, START + dt.timedelta(days=60)))
     assert (projection.status, projection.reaches_on) == ("not_on_track", None)
 
 
@@ -122,7 +127,7 @@ def test_a_goal_out_of_reach_on_a_falling_trend_is_not_on_track(sales):
 def test_a_goal_with_one_observation_has_no_projection(sales):
     snap(sales, START, 50)
     trends.recompute(sales.pk)
-    assert goals.project(_goal(sales, 60, START + dt.timedelta(days=60))).status == "no_trend"
+    assert _project(_goal(sales, 60, START + dt.timedelta(days=60))).status == "no_trend"
 
 
 @pytest.mark.django_db
