@@ -15,6 +15,9 @@ FROM (
     FROM scoring_goal
 ) n
 WHERE g.id = n.id AND n.next_at IS NOT NULL;
+-- The references are checked at commit; check them now, so the table can be
+-- altered in this transaction.
+SET CONSTRAINTS ALL IMMEDIATE;
 """
 
 
