@@ -111,22 +111,6 @@ def set_role(request, slug: str, membership_id: int):
 
 @login_required
 @require_POST
-def resend_invitation(request, slug: str, membership_id: int):
-    require_admin(request.user)
-    membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team__slug=slug)
-    if membership.user.has_usable_password():
-        messages.info(request, f"{membership.user} has already set a password: there is nothing to resend.")
-        return redirect("tracking:team-members", slug=slug)
-    invitation, _ = Invitation.objects.get_or_create(
-        user=membership.user, team=membership.team, defaults={"invited_by": request.user}
-    )
-    mail.resend(invitation)
-    messages.success(request, f"Sending the invitation to {membership.user.email} again.")
-    return redirect("tracking:team-members", slug=slug)
-
-
-@login_required
-@require_POST
 def remove_member(request, slug: str, membership_id: int):
     require_admin(request.user)
     membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team__slug=slug)

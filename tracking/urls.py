@@ -25,7 +25,6 @@ urlpatterns = [
     path("teams/<slug:slug>/members/", team_admin_views.team_members, name="team-members"),
     path(f"{_member}/role/", team_admin_views.set_role, name="team-member-role"),
     path(f"{_member}/remove/", team_admin_views.remove_member, name="team-member-remove"),
-    path(f"{_member}/resend/", team_admin_views.resend_invitation, name="team-member-resend"),
     path("teams/<slug:slug>/invitations/<int:invitation_id>/resend/", invitation_views.resend,
          name="invitation-resend"),
     path("teams/<slug:slug>/invitations/<int:invitation_id>/cancel/", invitation_views.cancel,
