@@ -4,6 +4,7 @@ admin renames a team; the pages they use fit a phone."""
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -16,6 +17,7 @@ from tracking.models import Invitation, Membership, Team, User
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "layout"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
@@ -144,7 +146,10 @@ def test_the_goal_note_and_team_admin_pages_fit_a_phone(browser, live_server, pe
             assert page.goto(f"{live_server.url}{path}").status == 200, path
             page.wait_for_load_state("networkidle")
             # Open every disclosure, so the forms inside are measured too.
-            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            page.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"\d+", "n", path.strip("/").replace("/", "-")) or "dashboard"
+            page.screenshot(path=str(SHOTS / f"goals-admin-390-{email.split('@')[0]}-{name}.png"), full_page=True)
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 390:
                 too_wide[path] = width

@@ -43,7 +43,7 @@ def test_a_pending_invitation_is_listed_with_who_when_by_whom_and_its_email(clie
         table = _pending_table(client)
     # Django's default PASSWORD_RESET_TIMEOUT is 3 days: the link works until 23 May.
     assert "Nia New new.person@example.com" in table
-    assert "20 May 2026, 09:30 by admin" in table
+    assert "Invited 20 May 2026, 09:30 by admin" in table
     assert "Sent 20 May 2026, 09:30; the link works until 23 May 2026" in table
     assert "Resend invitation" in table and "Cancel invitation" in table
 
