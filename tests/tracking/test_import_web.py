@@ -86,7 +86,9 @@ def test_an_admin_goes_from_upload_to_result_with_the_import_run_by_a_worker(cel
     preview = admin_client.get(response["Location"]).content.decode()
     assert "Per-day file" in preview and "UTF-8" in preview and "comma" in preview
     assert "3 rows" in preview and "2 valid (2 new, 0 changed, 0 unchanged)" in preview
-    assert '<td>3</td><td class="rejected-email">ana@example.com</td><td>Establish your professional brand</td>' in preview
+    assert ('<td><span class="rejected-sep">Line </span>3</td><td class="rejected-email"><span class="rejected-sep"> · '
+            '</span>ana@example.com</td><td><span class="rejected-sep"> · </span>Establish your professional brand</td>'
+            ) in preview
     assert "must be between 0 and 25" in preview
     assert Snapshot.objects.count() == 0
 
