@@ -19,6 +19,7 @@ from django.urls import reverse
 from tests.conftest import make_user
 from tests.tracking.test_import_web import confirm, csv_file, days_ago, three_rows_one_bad, upload
 from tracking import rules
+from tracking.importing import lease
 from tracking.models import ImportJob, Snapshot
 
 IMPORT_BUTTON = 'value="import">Import</button>'
@@ -245,6 +246,46 @@ def test_a_failed_command_line_import_says_its_file_is_not_kept(admin_client, ad
                                    options={"via": "command"})
     page = job_page(admin_client, job)
     assert "This import was run from the command line, and its file is not kept here" in page
+
+
+def usage_report() -> SimpleUploadedFile:
+    """A Sales Navigator usage report without dates; Bo is no one here, so his seat is rejected."""
+    text = ("Name,Email,SSI,Professional brand,Find right people,Engage with insights,Build relationships,Days active\n"
+            "Ana Lopez,ana@example.com,52.4,14.1,13.2,11.6,13.5,18\n"
+            "Bo Berg,bo@example.com,40,10,10,10,10,3\n")
+    return SimpleUploadedFile("seats.csv", text.encode(), content_type="text/csv")
+
+
+def test_a_usage_reports_valid_rows_import_with_the_as_of_date_it_was_checked_with(
+    admin_client, ana, django_capture_on_commit_callbacks
+):
+    upload(admin_client, usage_report(), as_of=str(days_ago(3)))
+    job = ImportJob.objects.get()
+    page = job_page(admin_client, job)
+    assert (job.rows, job.rejected) == (2, 1)
+    assert page.count('id="id_as_of"') == 1  # the choice carries the date; "Other options" changes it
+    assert f'<input type="hidden" name="as_of" value="{days_ago(3)}">' in page
+    post(admin_client, job, django_capture_on_commit_callbacks, action="import", skip_invalid="on",
+         as_of=str(days_ago(3)))
+    assert list(Snapshot.objects.values_list("user__email", "date")) == [("ana@example.com", days_ago(3))]
+
+
+def test_an_interrupted_import_runs_again_with_another_as_of_date(admin_client, ana, django_capture_on_commit_callbacks):
+    upload(admin_client, usage_report(), as_of=str(days_ago(3)))
+    job = ImportJob.objects.get()
+    post(admin_client, job, django_capture_on_commit_callbacks, action="check", create_users="on",
+         as_of=str(days_ago(3)))
+    # Its worker died while it ran (what lease.reap records): nothing was written.
+    ImportJob.objects.filter(pk=job.pk).update(status="interrupted", attempt=1, error=lease.INTERRUPTED)
+    page = job_page(admin_client, job)
+    assert "Interrupted: nothing was written." in page and 'value="again">Run again</button>' in page
+    assert f'name="as_of" value="{days_ago(3)}"' in page
+    post(admin_client, job, django_capture_on_commit_callbacks, action="again", change_options="1",
+         create_users="on", as_of=str(days_ago(1)))
+    job.refresh_from_db()
+    assert (job.status, job.attempt, job.options["as_of"]) == ("done", 2, str(days_ago(1)))
+    assert sorted(Snapshot.objects.values_list("user__email", "date")) == [
+        ("ana@example.com", days_ago(1)), ("bo@example.com", days_ago(1))]
 
 
 # -- the template --------------------------------------------------------------------
