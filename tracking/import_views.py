@@ -159,13 +159,12 @@ def _too_large(request, scope: _Scope, limit: int):
     return _index(request, scope, status=413, error=parser.too_large_message(limit))
 
 
-def _options_form(request, scope: _Scope, job: ImportJob, **initial) -> OptionsForm:
+def _options_form(request, scope: _Scope, job: ImportJob) -> OptionsForm:
     """The options ``job`` was previewed or run with, as a form to change them."""
     options = job.options or {}
     return OptionsForm(today=request.user.today(), own=scope.own, initial={
         "as_of": options.get("as_of") or (job.report or {}).get("period_end"),
         "create_users": options.get("create_users", False), "skip_invalid": options.get("skip_invalid", False),
-        **initial,
     })
 
 

@@ -85,6 +85,7 @@ def test_the_import_pages_have_no_serious_accessibility_violations(page, live_se
     upload(page, live_server)
     assert serious() == [], "preview"
     page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(500)  # the colours' transitions (0.2 s) end before they are measured
     assert serious() == [], "preview, dark"
     page.emulate_media(color_scheme="light")
     page.get_by_role("button", name="Import the 2 valid rows (skip 1 rejected)").click()
