@@ -42,7 +42,7 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
         "latest": rows[-1] if rows else None,
         "trend": stored.trend if stored else None,
         "last_day": stored.latest if stored else None,
-        "standings": stored.standings if stored else [],
+        "standings": summary_store.standings(person),
         "coaching": stored.coaching if stored else None,
         # Each current goal with its stored projection (None while the
         # recompute has not seen the goal as it stands).
