@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from scoring import charts, goals, summary, summary_store
 from scoring.access import dashboard_rights
 from scoring.forms import AnnotationForm, GoalForm
-from scoring.models import Annotation, Anomaly, RecomputeRequest
+from scoring.models import Annotation, Anomaly, RecomputeRequest, UserDay
 from scoring.trends import anomaly_detail_text
 from tracking.access import can_manage, get_person_for_viewer
 from tracking.models import Team
@@ -38,6 +38,9 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
     data = {
         "headline": stored.headline if stored else None,
         "pending": pending,
+        # Derived days without a summary yet (an upgrade, before the worker has
+        # filled everyone's): the figures are on their way, not missing.
+        "preparing": stored is None and UserDay.objects.filter(user=person).exists(),
         "rows": rows,
         "latest": rows[-1] if rows else None,
         "trend": stored.trend if stored else None,

@@ -10,6 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from scoring import trends
+from scoring.models import PersonSummary
 from tests.conftest import snap
 
 TODAY = dt.date(2026, 5, 20)
@@ -214,3 +215,13 @@ def test_a_teammates_new_day_moves_the_standing_at_once(client, sales, peer, his
     trends.recompute_with_teams([peer.pk], TODAY)
     html = client.get(reverse("scoring:dashboard")).content.decode()
     assert "East: #2 of 2 reporting, ahead of 0% of them" in html
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_days_without_a_summary_yet_read_as_being_prepared_not_as_a_new_history(client, sales, history):
+    # As after an upgrade that adds the summaries, before the worker has filled them.
+    PersonSummary.objects.filter(user=sales).delete()
+    client.force_login(sales)
+    html = client.get(reverse("scoring:dashboard")).content.decode()
+    assert "Figures being prepared" in html and "Start your history" not in html
