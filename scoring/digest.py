@@ -37,6 +37,7 @@ def person_week(person: User, today: dt.date) -> PersonWeek | None:
     if stored is None:
         return None
     top = stored.headline
+    # The digest speaks of one goal: the person's own, else their manager's.
     current = goals.current_goals(person)
     # A streak counts only while it is alive: logged today or yesterday.
     alive = (today - top.as_of).days <= 1

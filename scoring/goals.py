@@ -1,4 +1,9 @@
-"""Goal progress and its projection, computed here and only here."""
+"""Goal progress and its projection, computed here and only here.
+
+A person has at most two current goals: their own and the one a manager set
+for them. Setting a new goal of a kind replaces the current one of that kind,
+which stays as history; editing corrects a goal in place.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,25 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import transaction
+from django.utils import timezone
+
 from scoring.models import Goal
 from scoring.summary import Slope, Trend
 from tracking import rules
+from tracking.models import Snapshot, User
+
+# How many replaced goals the dashboard lists.
+HISTORY_SHOWN = 10
+
+# A status's words, shown beside the progress bar and coloured with it.
+STATUS_LABELS = {
+    "met": "Goal met",
+    "on_track": "On track",
+    "late": "Not on track",
+    "not_on_track": "Not on track",
+    "no_trend": "No projection yet",
+}
 
 
 @dataclass(frozen=True)
@@ -49,11 +70,33 @@ class Projection:
     reason: str | None = None
 
     @property
+    def start(self) -> Decimal:
+        """Where the progress bar starts: the SSI when the goal was set, or 0
+        when nothing had been logged then (or the goal was already met then)."""
+        baseline = self.goal.baseline_ssi
+        if baseline is None or baseline >= self.goal.target_ssi:
+            return Decimal(0)
+        return baseline
+
+    @property
     def progress_percent(self) -> int | None:
-        """Share of the target reached, 0–100, for a progress bar."""
-        if self.current is None or not self.goal.target_ssi:
+        """The share of the way from ``start`` to the target covered, 0–100.
+
+        It is 100 exactly when the goal is met, and only then: short of the
+        target it stops at 99, so a full bar always means "met". Below the
+        start it is 0.
+        """
+        if self.current is None:
             return None
-        return min(100, int(self.current * 100 / self.goal.target_ssi))
+        if self.status == "met":
+            return 100
+        span = self.goal.target_ssi - self.start
+        covered = math.floor((self.current - self.start) * 100 / span)
+        return max(0, min(99, covered))
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
 
 
 def _reach(as_of: dt.date, gap: Decimal, per_week: Decimal) -> dt.date | None:
@@ -66,22 +109,29 @@ def _reach(as_of: dt.date, gap: Decimal, per_week: Decimal) -> dt.date | None:
         return None
 
 
-def project(goal: Goal, latest_day: dict | None, trend: Trend | None) -> Projection:
-    """Where ``trend`` (the person's trend up to ``latest_day``, their latest
-    derived day as a dict with "date", "ssi" and the pillars) takes ``goal``.
-    A function of its arguments only: the recompute calls it for each goal."""
+def _field(day, name: str):
+    """A value of the latest day, whether a derived row or its dict of values."""
+    return day.get(name) if isinstance(day, dict) else getattr(day, name)
+
+
+def project(goal: Goal, latest_day, trend: Trend | Slope | None) -> Projection:
+    """Where ``trend`` (the person's trend up to ``latest_day``: a ``Trend``, a
+    bare ``Slope``, or None) takes ``goal``, from ``latest_day`` (their latest
+    derived day, a ``UserDay`` or a dict of its values; None before their
+    first log). A function of its arguments only: the recompute calls it for
+    each goal."""
+    slope = getattr(trend, "slope", trend)
     pillars = tuple(
-        PillarProgress(p, rules.LABELS[p], latest_day.get(p) if latest_day else None, target)
+        PillarProgress(p, rules.LABELS[p], _field(latest_day, p) if latest_day else None, target)
         for p, target in goal.pillar_targets().items()
     )
     if latest_day is None:
         return Projection(goal, None, None, "no_trend", None, pillars=pillars, reason="No days logged yet.")
-    current, as_of = latest_day["ssi"], latest_day["date"]
+    current, as_of = _field(latest_day, "ssi"), _field(latest_day, "date")
     if current >= goal.target_ssi:
         return Projection(goal, current, as_of, "met", None, pillars=pillars)
-    slope = trend.slope if trend else None
     if slope is None:
-        reason = trend.shortfall if trend else "No days logged yet."
+        reason = getattr(trend, "shortfall", None)
         return Projection(goal, current, as_of, "no_trend", None, pillars=pillars, reason=reason)
     gap = goal.target_ssi - current
     reaches_on = _reach(as_of, gap, slope.per_week)
@@ -96,7 +146,37 @@ def project(goal: Goal, latest_day: dict | None, trend: Trend | None) -> Project
 
 
 def current_goals(person) -> list[Goal]:
-    """The goals that stand for ``person``: the newest one."""
-    goal = Goal.objects.filter(user=person).select_related("set_by").order_by("-created_at", "-id").first()
-    return [goal] if goal else []
+    """The goals shown now: the person's own first, then their manager's."""
+    found = {g.kind: g for g in Goal.objects.filter(user=person, replaced_at__isnull=True).select_related("set_by")}
+    return [found[kind] for kind in (Goal.Kind.OWN, Goal.Kind.MANAGER) if kind in found]
 
+
+def history(person) -> list[Goal]:
+    """Goals that a newer one of their kind replaced, newest first."""
+    return list(Goal.objects.filter(user=person, replaced_at__isnull=False)
+                .select_related("set_by").order_by("-replaced_at", "-id")[:HISTORY_SHOWN])
+
+
+def kind_set_by(setter: User, person: User) -> str:
+    """A goal a person sets for themselves is their own; anyone else who may
+    set one (a manager, an admin) sets the manager's goal."""
+    return Goal.Kind.OWN if setter.pk == person.pk else Goal.Kind.MANAGER
+
+
+def set_goal(goal: Goal, person: User, setter: User) -> Goal | None:
+    """Store ``goal`` (unsaved) as ``person``'s current goal of the kind
+    ``setter`` sets, with the SSI it starts from; returns the goal it replaced."""
+    goal.user, goal.set_by, goal.kind = person, setter, kind_set_by(setter, person)
+    baseline = (Snapshot.objects.filter(user=person, date__lte=person.today())
+                .order_by("-date").values_list("ssi", "date").first())
+    goal.baseline_ssi, goal.baseline_on = baseline or (None, None)
+    with transaction.atomic():
+        # Two goals set at once for the same person: the second waits here, so
+        # it replaces the first rather than breaking the one-current rule.
+        list(User.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+        replaced = Goal.objects.filter(user=person, kind=goal.kind, replaced_at__isnull=True).first()
+        if replaced is not None:
+            replaced.replaced_at = timezone.now()
+            replaced.save(update_fields=["replaced_at", "updated_at"])
+        goal.save()
+    return replaced

@@ -149,10 +149,19 @@ class TeamMemberDay(models.Model):
 class Goal(models.Model):
     """A target SSI (and optionally per-pillar targets) by a date.
 
-    Set by the person or one of their managers; the newest goal is the current one.
+    A person's own goal and the one their manager sets stand side by side: at
+    most one current goal of each kind per person. Setting a new goal of a
+    kind replaces the current one of that kind, which stays as history
+    (``replaced_at``); correcting a goal edits it in place.
     """
 
+    class Kind(models.TextChoices):
+        OWN = "own", "Own goal"
+        # Set for the person by one of their managers (or an admin).
+        MANAGER = "manager", "Set by a manager"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="goals")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.OWN)
     target_ssi = models.DecimalField("target SSI", max_digits=6, decimal_places=3)
     target_brand = models.DecimalField(rules.LABELS["brand"], max_digits=5, decimal_places=3, null=True, blank=True)
     target_people = models.DecimalField(rules.LABELS["people"], max_digits=5, decimal_places=3, null=True, blank=True)
@@ -163,8 +172,14 @@ class Goal(models.Model):
         rules.LABELS["relationships"], max_digits=5, decimal_places=3, null=True, blank=True
     )
     target_date = models.DateField("by")
+    # The SSI when the goal was set (the latest snapshot then): progress is
+    # measured from it. Empty when nothing had been logged yet.
+    baseline_ssi = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    baseline_on = models.DateField(null=True, blank=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["user", "-created_at", "-id"]
@@ -175,6 +190,14 @@ class Goal(models.Model):
                 models.CheckConstraint(condition=_pillar_range(f"target_{p}"), name=f"goal_target_{p}_range")
                 for p in rules.PILLARS
             ],
+            models.CheckConstraint(condition=Q(kind__in=["own", "manager"]), name="goal_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(baseline_ssi__isnull=True) | Q(baseline_ssi__gte=0, baseline_ssi__lte=100),
+                name="goal_baseline_ssi_range",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind"], condition=Q(replaced_at__isnull=True), name="goal_one_current_per_kind"
+            ),
         ]
 
     def __str__(self):
@@ -194,6 +217,7 @@ class Annotation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["user", "date", "id"]

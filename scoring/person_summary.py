@@ -2,11 +2,13 @@
 people at once, and read by every page, email, API endpoint and export.
 
 ``refresh`` loads what it needs for the whole batch in a fixed number of
-queries (their latest days and the trend's window, best ever, standings,
-memberships, activity, goals, notes, insights' weeks), computes in Python with
+queries (their latest days and the trend's window, best ever, memberships,
+activity, goals, notes, insights' weeks), computes in Python with
 the functions of ``scoring.summary``, ``scoring.goals`` and ``scoring.insights``,
 and upserts one row per person. The recompute calls it in its own transaction
-(``scoring.trends``), after the teams: standings and coaching read team rows.
+(``scoring.trends``), after the teams: coaching reads team rows. (Standings
+are not part of it: a teammate's day moves them, and the dashboard reads the
+standing rows themselves.)
 
 Parts that depend on teammates (the team's activity medians in the coaching
 card, insights pooled from the team's weeks) follow a teammate's change at the
@@ -65,19 +67,6 @@ CROSS JOIN LATERAL (
 ORDER BY d.user_id, d.date
 """
 _WINDOW_COLUMNS = ("date", "ssi", *_RECENT_FIELDS, *_LATEST_FIELDS)
-
-
-# The latest standing in each team a person is a member of: one probe of the
-# (user, team, date) key each.
-_STANDINGS_SQL = """
-SELECT m.user_id, m.team_id, s.date, s.rank, s.reporting, s.percentile
-FROM tracking_membership m
-CROSS JOIN LATERAL (
-    SELECT date, rank, reporting, percentile FROM scoring_teammemberday
-    WHERE user_id = m.user_id AND team_id = m.team_id ORDER BY date DESC LIMIT 1
-) s
-WHERE m.user_id = ANY(%(users)s) AND m.role = 'member'
-"""
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -149,7 +138,7 @@ def _refresh(users: list[int]) -> int:
     for row in _fetch(_WINDOW_SQL, {"users": users, "back": summary.SLOPE_DAYS - 1}):
         window[row[0]].append(dict(zip(_WINDOW_COLUMNS, row[1:], strict=True)))
 
-    # Teams: standings in each, coaching and pooled insights from the first by name.
+    # Teams: coaching and pooled insights from the first by name.
     memberships = list(Membership.objects.filter(user_id__in=users, role=Membership.Role.MEMBER)
                        .values_list("user_id", "team_id", "team__name").order_by("team__name", "team_id"))
     team_names = {team_id: name for _, team_id, name in memberships}
@@ -160,9 +149,6 @@ def _refresh(users: list[int]) -> int:
     for team_id, uid in (Membership.objects.filter(team_id__in=set(first_team.values()), role=Membership.Role.MEMBER)
                          .values_list("team_id", "user_id").order_by("team_id", "user_id")):
         members[team_id].append(uid)
-    standings: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for uid, team_id, day, rank, reporting, percentile in _fetch(_STANDINGS_SQL, {"users": users}):
-        standings[uid][team_id] = (day, rank, reporting, percentile)
 
     # Activity over each person's last ACTIVITY_DAYS, theirs and their team's.
     todays = {uid: people[uid].today() for uid in users}
@@ -207,10 +193,6 @@ def _refresh(users: list[int]) -> int:
         coaching = summary.coaching(latest, totals[until].get(uid, {}), team_counts,
                                     team_names.get(team_id), until - dt.timedelta(days=summary.ACTIVITY_DAYS - 1),
                                     until)
-        person_standings = [
-            summary.Standing(t, team_names[t], *standings[uid][t])
-            for t in sorted(standings[uid], key=lambda t: (team_names.get(t, ""), t)) if t in team_names
-        ]
         projections = [goals.project(goal, latest, trend) for goal in goals.current_goals(person)] \
             if uid in with_goals else []
         team_members = members.get(team_id, [])
@@ -225,7 +207,7 @@ def _refresh(users: list[int]) -> int:
             **{f: latest[f] for f in (*rules.PILLARS, "industry_rank", "network_rank", "delta7", "delta30",
                                       "delta90", "log_streak", "week_streak")},
             best=best_ssi, best_on=best_on, days_logged=n, computed_at=now,
-            data=dump(trend, person_standings, coaching, pillar_move(days), projections, evidence,
+            data=dump(trend, coaching, pillar_move(days), projections, evidence,
                       [summary.effect(note, series[uid]) for note in notes[uid]]),
         ))
     fields = [f.name for f in PersonSummary._meta.concrete_fields if f.name != "user"]

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
+
 from scoring import goals, insights, summary
 from scoring.models import Annotation, Goal, PersonSummary
 from tracking import rules
@@ -89,15 +91,13 @@ def evidence_json(e: insights.Evidence) -> dict:
     }
 
 
-def dump(trend, standings, coaching, move, projections, evidence: dict, effects) -> dict:
+def dump(trend, coaching, move, projections, evidence: dict, effects) -> dict:
     """The ``data`` of a summary; ``evidence`` as ``evidence_json`` gives it."""
     return {
         "trend": None if trend is None else {
             "slope": _slope(trend.slope), "observations": trend.observations, "span_days": trend.span_days,
             "shortfall": trend.shortfall,
         },
-        "standings": [{"team_id": s.team_id, "team_name": s.team_name, "date": str(s.date), "rank": s.rank,
-                       "reporting": s.reporting, "percentile": _s(s.percentile)} for s in standings],
         "coaching": None if coaching is None else {
             "pillar": coaching.pillar, "value": str(coaching.value), "team_name": coaching.team_name,
             "since": str(coaching.since), "until": str(coaching.until),
@@ -142,11 +142,6 @@ class Summary:
     def trend(self) -> summary.Trend | None:
         t = self.data.get("trend")
         return None if t is None else summary.Trend(_read_slope(t["slope"]), t["observations"], t["span_days"])
-
-    @property
-    def standings(self) -> list[summary.Standing]:
-        return [summary.Standing(s["team_id"], s["team_name"], _day(s["date"]), s["rank"], s["reporting"],
-                                 _d(s["percentile"])) for s in self.data.get("standings", [])]
 
     @property
     def coaching(self) -> summary.Coaching | None:
@@ -209,3 +204,27 @@ def read(person) -> Summary | None:
     """``person``'s stored summary (one query); None before their first derived day."""
     row = PersonSummary.objects.filter(user_id=person.pk).first()
     return None if row is None else Summary(row, person.today())
+
+
+# A standing moves whenever a teammate's day does, which recomputes the team's
+# standings but not this person's summary: the dashboard reads the standing
+# rows themselves, the latest in each team, one probe of the (user, team,
+# date) key each.
+_STANDINGS_SQL = """
+SELECT t.id, t.name, s.date, s.rank, s.reporting, s.percentile
+FROM tracking_membership m
+JOIN tracking_team t ON t.id = m.team_id
+CROSS JOIN LATERAL (
+    SELECT date, rank, reporting, percentile FROM scoring_teammemberday
+    WHERE user_id = m.user_id AND team_id = m.team_id ORDER BY date DESC LIMIT 1
+) s
+WHERE m.user_id = %(user)s AND m.role = 'member'
+ORDER BY t.name, t.id
+"""
+
+
+def standings(person) -> list[summary.Standing]:
+    """``person``'s latest standing in each team they are a member of (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STANDINGS_SQL, {"user": person.pk})
+        return [summary.Standing(*row) for row in cursor.fetchall()]

@@ -3,15 +3,19 @@ API's read side."""
 
 from django.urls import path
 
-from scoring import api, team_views, views
+from scoring import api, goal_views, team_views, views
 
 app_name = "scoring"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("people/<int:person_id>/", views.person_dashboard, name="person-dashboard"),
-    path("people/<int:person_id>/goal/", views.set_goal, name="set-goal"),
-    path("people/<int:person_id>/notes/", views.add_annotation, name="add-annotation"),
+    path("people/<int:person_id>/goal/", goal_views.set_goal, name="set-goal"),
+    path("people/<int:person_id>/notes/", goal_views.add_annotation, name="add-annotation"),
+    path("goals/<int:goal_id>/edit/", goal_views.edit_goal, name="edit-goal"),
+    path("goals/<int:goal_id>/delete/", goal_views.delete_goal, name="delete-goal"),
+    path("notes/<int:note_id>/edit/", goal_views.edit_annotation, name="edit-annotation"),
+    path("notes/<int:note_id>/delete/", goal_views.delete_annotation, name="delete-annotation"),
     path("teams/", team_views.team_list, name="teams"),
     path("teams/<slug:slug>/", team_views.team_page, name="team"),
     path("compare/", team_views.compare, name="compare"),

@@ -2,17 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from scoring import charts, goals, summary, summary_store
+from scoring.access import dashboard_rights
 from scoring.forms import AnnotationForm, GoalForm
-from scoring.models import Annotation, Anomaly, RecomputeRequest
-from scoring.outbox import request_recompute
+from scoring.models import Annotation, Anomaly, RecomputeRequest, UserDay
 from scoring.trends import anomaly_detail_text
-from tracking.access import can_manage, get_person_for_viewer, get_person_to_manage
+from tracking.access import can_manage, get_person_for_viewer
 from tracking.models import Team
 
 # Anomalies older than this are history, not news.
@@ -40,17 +38,20 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
     data = {
         "headline": stored.headline if stored else None,
         "pending": pending,
+        # Derived days without a summary yet (an upgrade, before the worker has
+        # filled everyone's): the figures are on their way, not missing.
+        "preparing": stored is None and UserDay.objects.filter(user=person).exists(),
         "rows": rows,
         "latest": rows[-1] if rows else None,
         "trend": stored.trend if stored else None,
         "last_day": stored.latest if stored else None,
-        "standings": stored.standings if stored else [],
+        "standings": summary_store.standings(person),
         "coaching": stored.coaching if stored else None,
-        "goal": goal,
+        # Each current goal with its stored projection (None while the
+        # recompute has not seen the goal as it stands).
         "goals": current,
-        "projections": projections,
-        "projection": projections.get(goal.pk) if goal else None,
-        "projection_pending": goal is not None and projections.get(goal.pk) is None,
+        "goal_items": [(g, projections[g.pk]) for g in current],
+        "goal_history": goals.history(person),
         "effects": effects,
         "effects_pending": effects_pending,
         "anomalies": [(a, anomaly_detail_text(a, team_names)) for a in anomalies],
@@ -84,6 +85,7 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
         "ranges": summary.RANGE_LABELS,
         "goal_form": goal_form or (GoalForm(today=today) if managing else None),
         "note_form": note_form or (AnnotationForm(today=today, initial={"date": today}) if managing else None),
+        **dashboard_rights(request.user, person, data),
     }
     return render(request, "scoring/dashboard.html", context, status=status)
 
@@ -100,33 +102,3 @@ def dashboard(request):
 @login_required
 def person_dashboard(request, person_id: int):
     return _render_dashboard(request, get_person_for_viewer(request.user, person_id))
-
-
-@login_required
-@require_POST
-def set_goal(request, person_id: int):
-    person = get_person_to_manage(request.user, person_id)
-    form = GoalForm(request.POST, today=person.today())
-    if not form.is_valid():
-        return _render_dashboard(request, person, goal_form=form, status=400)
-    goal = form.save(commit=False)
-    goal.user, goal.set_by = person, request.user
-    goal.save()
-    request_recompute([person.pk], person.today())
-    messages.success(request, "Goal saved.")
-    return _back(request, person)
-
-
-@login_required
-@require_POST
-def add_annotation(request, person_id: int):
-    person = get_person_to_manage(request.user, person_id)
-    form = AnnotationForm(request.POST, today=person.today())
-    if not form.is_valid():
-        return _render_dashboard(request, person, note_form=form, status=400)
-    note = form.save(commit=False)
-    note.user, note.created_by = person, request.user
-    note.save()
-    request_recompute([person.pk], person.today())
-    messages.success(request, "Note added.")
-    return _back(request, person)

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from ssi_dashboard.health import health
 from tracking.api import views as api_views
 from tracking.forms import EmailAuthenticationForm, QueuedPasswordResetForm
+from tracking.invitation_views import InvitationLinkView
 
 urlpatterns = [
     # tracking first: its /teams/manage/ must not be read as a team's page.
@@ -20,6 +21,8 @@ urlpatterns = [
     # The reset email goes out from a worker: a mail server that is down never fails this page.
     path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
          name="password_reset"),
+    # An invitation's link is a reset link; a cancelled invitation's says so.
+    path("accounts/reset/<uidb64>/<token>/", InvitationLinkView.as_view(), name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

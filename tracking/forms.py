@@ -253,6 +253,13 @@ class TeamForm(forms.ModelForm):
         return name
 
 
+class TeamNameForm(TeamForm):
+    class Meta:
+        model = Team
+        fields = ["name"]
+        labels = {"name": "New name"}
+
+
 class TeamSettingsForm(forms.ModelForm):
     class Meta:
         model = Team

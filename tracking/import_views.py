@@ -11,16 +11,21 @@ before its body is read.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tracking import rules
 from tracking.access import get_managed_team_for_viewer, get_person_for_viewer, require_admin
 from tracking.forms import OptionsForm, UploadForm
 from tracking.importing import export, jobs, lease, parser, writer
@@ -62,9 +67,9 @@ def format_name(key: str) -> str:
 
 
 ADMIN_URLS = {"index": "tracking:imports", "upload": "tracking:import-upload", "job": "tracking:import-job", "status": "tracking:import-status",
-              "undo": "tracking:import-undo"}
+              "undo": "tracking:import-undo", "template": "tracking:import-template"}
 OWN_URLS = {"index": "tracking:my-imports", "upload": "tracking:my-import-upload", "job": "tracking:my-import-job",
-            "status": "tracking:my-import-status", "undo": "tracking:my-import-undo"}
+            "status": "tracking:my-import-status", "undo": "tracking:my-import-undo", "template": "tracking:my-import-template"}
 
 
 class _Scope:
@@ -154,15 +159,26 @@ def _too_large(request, scope: _Scope, limit: int):
     return _index(request, scope, status=413, error=parser.too_large_message(limit))
 
 
+def _options_form(request, scope: _Scope, job: ImportJob) -> OptionsForm:
+    """The options ``job`` was previewed or run with, as a form to change them."""
+    options = job.options or {}
+    return OptionsForm(today=request.user.today(), own=scope.own, initial={
+        "as_of": options.get("as_of") or (job.report or {}).get("period_end"),
+        "create_users": options.get("create_users", False), "skip_invalid": options.get("skip_invalid", False),
+    })
+
+
 def _job_context(request, scope: _Scope, job: ImportJob, options_form=None) -> dict:
     report = job.report or {}
-    if options_form is None and job.status == ImportJob.Status.PREVIEW:
-        options = job.options or {}
-        options_form = OptionsForm(today=request.user.today(), own=scope.own, initial={
-            "as_of": options.get("as_of") or report.get("period_end"),
-            "create_users": options.get("create_users", False), "skip_invalid": options.get("skip_invalid", False),
-        })
-    rejected = [{**r, "field_label": parser.LABELS.get(r["field"] or "", "")} for r in report.get("rejected", [])]
+    wrote_nothing = job.status in jobs.WROTE_NOTHING
+    if options_form is None and (job.status == ImportJob.Status.PREVIEW or wrote_nothing):
+        options_form = _options_form(request, scope, job)
+    rejected = [_rejection(r) for r in report.get("rejected", [])]
+    # A preview counts the valid rows; a run that refused its rejected rows wrote
+    # none, and the valid ones are the rest.
+    valid_rows = job.created + job.updated + job.unchanged
+    if wrote_nothing and not valid_rows:
+        valid_rows = max(job.rows - job.rejected, 0)
     return {
         **scope.context(),
         "job": job, "report": {**report, "rejected": rejected}, "checking": jobs.is_checking(job),
@@ -172,9 +188,36 @@ def _job_context(request, scope: _Scope, job: ImportJob, options_form=None) -> d
         "columns": [parser.LABELS[name] for name in report.get("columns", [])],
         "period_file": job.format == parser.SALES_NAVIGATOR or job.error == parser.NO_DATE_COLUMN,
         "rejected_shown": len(rejected),
+        "rejected_emails": any(r["email"] for r in rejected), "value_shown": VALUE_SHOWN,
         "rejected_lines_shown": len({r["line"] for r in rejected}),
-        "valid_rows": job.created + job.updated + job.unchanged,
+        "valid_rows": valid_rows,
+        "file_kept": wrote_nothing and jobs.file_kept(job),
+        "can_run_again": jobs.can_run_again(job),
+        # Its own ids: the options form on the same page has an as-of date too.
+        "upload_form": UploadForm(today=request.user.today(), auto_id="upload_%s"),
     }
+
+
+# A rejected value is shown up to this many characters.
+VALUE_SHOWN = 40
+
+
+def _rejection(rejected: dict) -> dict:
+    """A rejected row as the pages show it: the field by its label, the value as given."""
+    return {**rejected, "field_label": parser.LABELS.get(rejected["field"] or "", ""),
+            "email": rejected.get("email", ""), "value": rejected.get("value", "")}
+
+
+def _refusal(job: ImportJob, options: dict) -> str:
+    """Why importing ``job`` with ``options`` cannot work, or ""."""
+    if not job.rejected:
+        return ""
+    if job.rows <= job.rejected:
+        return "Every row was rejected, so there is nothing to import: fix the file and upload it again."
+    if not options.get("skip_invalid"):
+        return (f"{job.rejected} row{'s were' if job.rejected != 1 else ' was'} rejected: import the valid rows "
+                "and skip the rejected ones, or fix the file and upload it again.")
+    return ""
 
 
 @login_required
@@ -182,36 +225,56 @@ def _job_context(request, scope: _Scope, job: ImportJob, options_form=None) -> d
 def job_page(request, job_id: int, own: bool = False):
     """A job: its preview (and the confirm form), its progress, or its result.
     POST ``action=check`` previews again with the chosen options; ``action=import``
-    queues the import; ``action=again`` runs an interrupted one again;
-    ``action=recheck`` previews a failed one's file again."""
+    queues the import (refused while rows are rejected and not skipped);
+    ``action=again`` runs a job that wrote nothing again, ``action=recheck``
+    previews its file again, each with the options posted when the form carries
+    them (``change_options``), else with the ones it had."""
     scope = _Scope(request, own)
     lease.reap()
     job = scope.job(job_id)
-    if request.method == "POST" and request.POST.get("action") in ("again", "recheck"):
-        return _retry(request, scope, job)
     if request.method == "POST":
         form = OptionsForm(request.POST, today=request.user.today(), own=scope.own)
         if not form.is_valid():
             return render(request, "imports/job.html", _job_context(request, scope, job, form), status=400)
-        if request.POST.get("action") == "import":
-            try:
-                if jobs.confirm(job, form.options(job)):
-                    messages.success(request, f"Importing {job.file_name}.")
-                else:
-                    messages.info(request, "This import has already been started.")
-            except jobs.QueueUnavailable as error:
-                messages.error(request, str(error))
+        action = request.POST.get("action")
+        if action in ("again", "recheck"):
+            return _retry(request, scope, job, form.options(job) if request.POST.get("change_options") else None)
+        if action == "import":
+            _confirm(request, job, form.options(job))
         elif not jobs.recheck(job, form.options(job)):
             messages.info(request, "This import has already been started.")
         return redirect(scope.urls["job"], job.pk)
     return render(request, "imports/job.html", _job_context(request, scope, job))
 
 
-def _retry(request, scope: _Scope, job: ImportJob):
+def _confirm(request, job: ImportJob, options: dict) -> None:
+    if refusal := _refusal(job, options):
+        messages.error(request, refusal)
+        return
     try:
-        if request.POST["action"] == "again" and jobs.run_again(job):
+        if jobs.confirm(job, options):
+            messages.success(request, f"Importing {job.file_name}.")
+        else:
+            messages.info(request, "This import has already been started.")
+    except jobs.QueueUnavailable as error:
+        messages.error(request, str(error))
+
+
+def _retry(request, scope: _Scope, job: ImportJob, options: dict | None):
+    action = request.POST["action"]
+    if not jobs.file_kept(job) and job.status in jobs.WROTE_NOTHING:
+        messages.error(request, "The uploaded file is no longer on the server: upload it again.")
+        return redirect(scope.urls["job"], job.pk)
+    if action == "again" and job.status in jobs.WROTE_NOTHING and not jobs.can_run_again(job):
+        messages.error(request, "Check the file again first: the same run would be refused again.")
+        return redirect(scope.urls["job"], job.pk)
+    if action == "again" and (refusal := _refusal(job, options if options is not None else job.options or {})):
+        messages.error(request, refusal)
+        return redirect(scope.urls["job"], job.pk)
+    try:
+        if action == "again" and jobs.run_again(job, options):
             messages.success(request, f"Importing {job.file_name} again.")
-        elif request.POST["action"] == "recheck" and jobs.check_again(job):
+        elif action == "recheck" and jobs.check_again(job, options):
             messages.success(request, f"Checked {job.file_name} again against the data as it is now.")
         else:
             messages.info(request, "This import has already been started again.")
@@ -253,6 +316,32 @@ def _undone(job: ImportJob, outcome: dict[str, int] | None) -> str:
         return f"Undoing the import of {job.file_name} in the background: this page says “Undone” when it is finished."
     return (f"Import of {job.file_name} undone: {outcome['restored']} rows restored to their previous values, "
             f"{outcome['deleted']} rows it had added removed.")
+
+
+TEMPLATE_EXAMPLE = {
+    "ssi": "62", "brand": "15.5", "people": "14.25", "insights": "16", "relationships": "16.25",
+    "industry_rank": "12", "network_rank": "18",
+}
+
+
+@login_required
+def download_template(request, own: bool = False):
+    """A per-day file to fill in: the header the importer reads and one example
+    row, dated yesterday (the person's). The admin's names the admin, so it
+    previews as it is; one's own history needs no email column."""
+    scope = _Scope(request, own)
+    header = [*([] if scope.own else ["email"]), "date", *export.SCORE_COLUMNS[:7], *rules.ACTIVITY_FIELDS]
+    day = request.user.today() - dt.timedelta(days=1)
+    example = {"email": request.user.email, "date": day.isoformat(), **TEMPLATE_EXAMPLE,
+               **{name: str(n % 5 + 1) for n, name in enumerate(rules.ACTIVITY_FIELDS)}}
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\r\n")
+    out.writerow(header)
+    out.writerow([export.neutralise(example[name]) for name in header])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    name = "my-ssi-history-template.csv" if scope.own else "ssi-import-template.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _csv_response(user_ids: list[int], filename: str) -> StreamingHttpResponse:

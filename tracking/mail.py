@@ -98,7 +98,7 @@ def send_invitation(invitation_id: int) -> None:
     """One attempt at sending an invitation; records the outcome. Raises
     MailUnavailable when the attempt failed (the task then retries)."""
     invitation = Invitation.objects.select_related("user", "team", "invited_by").filter(pk=invitation_id).first()
-    if invitation is None or invitation.state == Invitation.State.SENT:
+    if invitation is None or invitation.state == Invitation.State.SENT or invitation.cancelled_at is not None:
         return
     try:
         invitation_message(invitation).send()

@@ -1,6 +1,7 @@
-"""Team management in the app: admins create teams, add and remove members,
-set managers and invite people by email; a team's managers set whether its
-members see the leaderboard.
+"""Team management in the app: admins create, rename and delete teams, add and
+remove members, set managers and invite people by email (pending invitations:
+tracking.invitation_views); a team's managers set whether its members see the
+leaderboard.
 
 An invited person gets a one-time link made with Django's password-reset
 token: it stops working once they have set a password (the token covers the
@@ -11,25 +12,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from tracking import mail
+from tracking import invitation_views, mail
 from tracking.access import get_managed_team_for_viewer, require_admin
-from tracking.forms import AddPersonForm, RoleForm, TeamForm, TeamSettingsForm
+from tracking.forms import AddPersonForm, RoleForm, TeamForm, TeamNameForm, TeamSettingsForm
+from tracking.locks import lock_recompute_team
 from tracking.models import Invitation, Membership, Team, User
 
 # Paths under /teams/ that a team's slug must not shadow.
 RESERVED_SLUGS = {"manage"}
 
 
-def _unique_slug(name: str) -> str:
+def _unique_slug(name: str, keep: Team | None = None) -> str:
+    """A slug for ``name`` no other team has (``keep``: the team being renamed)."""
     base = slugify(name)[:100]
     slug, n = base, 2
-    while slug in RESERVED_SLUGS or Team.objects.filter(slug=slug).exists():
+    others = Team.objects.exclude(pk=keep.pk) if keep else Team.objects.all()
+    while slug in RESERVED_SLUGS or others.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -60,14 +65,20 @@ def team_members(request, slug: str):
         data = form.cleaned_data
         with transaction.atomic():
             person = User.objects.filter(email=data["email"]).first()
-            invited = person is None
-            if invited:
+            # Someone invited before who never set a password (or whose
+            # invitation was cancelled) is invited again.
+            invited = person is None or not person.has_usable_password()
+            if person is None:
                 # No usable password until they choose one through the link.
                 person = User.objects.create_user(email=data["email"], password=None, name=data["name"].strip())
             Membership.objects.create(user=person, team=team, role=data["role"])
             if invited:
+                invitation, _ = Invitation.objects.update_or_create(user=person, team=team, defaults={
+                    "invited_by": request.user, "state": Invitation.State.QUEUED, "problem": "",
+                    "cancelled_at": None, "sent_at": None, "created_at": timezone.now(),
+                })
                 # Sent by a worker after commit: a mail server that is down never fails this page.
-                mail.invite(Invitation.objects.create(user=person, team=team, invited_by=request.user))
+                mail.invite(invitation)
         if invited:
             messages.success(request, f"Invited {person.email}: they set their own password from the link "
                                       "we are emailing them. This page says if the email could not be sent.")
@@ -81,6 +92,7 @@ def team_members(request, slug: str):
         membership.invitation = None if membership.user.has_usable_password() else invitations.get(membership.user_id)
     return render(request, "teams/members.html", {
         "team": team, "form": form, "memberships": memberships, "roles": Membership.Role.choices,
+        "pending": invitation_views.pending_for(team),
     })
 
 
@@ -94,22 +106,6 @@ def set_role(request, slug: str, membership_id: int):
         membership.role = form.cleaned_data["role"]
         membership.save(update_fields=["role"])
         messages.success(request, f"{membership.user} is now a {membership.get_role_display().lower()} of {membership.team}.")
-    return redirect("tracking:team-members", slug=slug)
-
-
-@login_required
-@require_POST
-def resend_invitation(request, slug: str, membership_id: int):
-    require_admin(request.user)
-    membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team__slug=slug)
-    if membership.user.has_usable_password():
-        messages.info(request, f"{membership.user} has already set a password: there is nothing to resend.")
-        return redirect("tracking:team-members", slug=slug)
-    invitation, _ = Invitation.objects.get_or_create(
-        user=membership.user, team=membership.team, defaults={"invited_by": request.user}
-    )
-    mail.resend(invitation)
-    messages.success(request, f"Sending the invitation to {membership.user.email} again.")
     return redirect("tracking:team-members", slug=slug)
 
 
@@ -133,3 +129,43 @@ def team_settings(request, slug: str):
         messages.success(request, f"Members of {team.name} {shown} the leaderboard.")
         return redirect("scoring:team", slug=team.slug)
     return render(request, "teams/settings.html", {"team": team, "form": form})
+
+
+@login_required
+def rename_team(request, slug: str):
+    """A new name, and the slug that goes with it: the team's old addresses then answer 404."""
+    require_admin(request.user)
+    team = get_object_or_404(Team, slug=slug)
+    old_name = team.name
+    form = TeamNameForm(request.POST if request.method == "POST" else None, instance=team)
+    if request.method == "POST" and form.is_valid():
+        team = form.save(commit=False)
+        team.slug = _unique_slug(team.name, keep=team)
+        team.save(update_fields=["name", "slug"])
+        messages.success(request, f"“{old_name}” is now “{team.name}”, at a new address: update any bookmarks.")
+        return redirect("tracking:team-members", slug=team.slug)
+    return render(request, "teams/rename.html", {"team": team, "old_name": old_name, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def delete_team(request, slug: str):
+    """Asks first, naming what goes; deletes on POST. People and their own
+    history stay; the team's memberships, invitations and derived days go."""
+    require_admin(request.user)
+    team = get_object_or_404(Team, slug=slug)
+    if request.method == "POST":
+        with transaction.atomic(), connection.cursor() as cursor:
+            # A recompute of the team in progress finishes first; one that
+            # starts after finds no team and writes nothing.
+            lock_recompute_team(cursor, team.pk)
+            team.delete()
+        messages.success(request, f"Deleted the team “{team.name}”. Its people and their own history stay.")
+        return redirect("tracking:manage-teams")
+    roles = dict(team.memberships.values_list("role").annotate(n=Count("id")).order_by())
+    return render(request, "teams/delete.html", {
+        "team": team,
+        "members": roles.get(Membership.Role.MEMBER, 0),
+        "managers": roles.get(Membership.Role.MANAGER, 0),
+        "pending": len(invitation_views.pending_for(team)),
+    })

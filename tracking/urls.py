@@ -4,7 +4,7 @@ the API's write side. Included by ssi_dashboard/urls.py before scoring's, so
 
 from django.urls import include, path
 
-from tracking import import_views, settings_views, team_admin_views, views
+from tracking import import_views, invitation_views, settings_views, team_admin_views, views
 
 app_name = "tracking"
 
@@ -25,14 +25,21 @@ urlpatterns = [
     path("teams/<slug:slug>/members/", team_admin_views.team_members, name="team-members"),
     path(f"{_member}/role/", team_admin_views.set_role, name="team-member-role"),
     path(f"{_member}/remove/", team_admin_views.remove_member, name="team-member-remove"),
-    path(f"{_member}/resend/", team_admin_views.resend_invitation, name="team-member-resend"),
+    path("teams/<slug:slug>/invitations/<int:invitation_id>/resend/", invitation_views.resend,
+         name="invitation-resend"),
+    path("teams/<slug:slug>/invitations/<int:invitation_id>/cancel/", invitation_views.cancel,
+         name="invitation-cancel"),
+    path("teams/<slug:slug>/rename/", team_admin_views.rename_team, name="team-rename"),
+    path("teams/<slug:slug>/delete/", team_admin_views.delete_team, name="team-delete"),
     path("imports/", import_views.imports, name="imports"),
     path("imports/upload/", import_views.upload, name="import-upload"),
+    path("imports/template.csv", import_views.download_template, name="import-template"),
     path("imports/<int:job_id>/", import_views.job_page, name="import-job"),
     path("imports/<int:job_id>/status/", import_views.job_status, name="import-status"),
     path("imports/<int:job_id>/undo/", import_views.undo, name="import-undo"),
     path("me/imports/", import_views.imports, {"own": True}, name="my-imports"),
     path("me/imports/upload/", import_views.upload, {"own": True}, name="my-import-upload"),
+    path("me/imports/template.csv", import_views.download_template, {"own": True}, name="my-import-template"),
     path("me/imports/<int:job_id>/", import_views.job_page, {"own": True}, name="my-import-job"),
     path("me/imports/<int:job_id>/status/", import_views.job_status, {"own": True}, name="my-import-status"),
     path("me/imports/<int:job_id>/undo/", import_views.undo, {"own": True}, name="my-import-undo"),

@@ -10,6 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from scoring import trends
+from scoring.models import PersonSummary
 from tests.conftest import snap
 
 TODAY = dt.date(2026, 5, 20)
@@ -116,14 +117,15 @@ def test_the_dashboard_reads_stored_figures_in_a_fixed_number_of_queries(client,
     client.force_login(sales)
     client.get(reverse("scoring:dashboard"))
     # 1 session, 2 user, 3 the range's days, 4 the stored summary, 5 current goals,
-    # 6 notes, 7 anomalies, 8 pending recompute requests, 9 the snapshots'
-    # industry and network averages; nothing computed.
-    with django_assert_num_queries(9):
+    # 6 notes, 7 anomalies, 8 pending recompute requests, 9 earlier goals,
+    # 10 the latest standing in each team, 11 the snapshots' industry and
+    # network averages; nothing computed.
+    with django_assert_num_queries(11):
         assert '<span class="value">64</span>' in client.get(reverse("scoring:dashboard")).content.decode()
     for back in range(30, 400):
         snap(sales, TODAY - dt.timedelta(days=back), 50)
     trends.recompute(sales.pk)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         assert "374 days logged" in client.get(reverse("scoring:dashboard")).content.decode()
 
 
@@ -199,3 +201,27 @@ def test_a_short_history_reads_what_a_trend_needs_instead_of_a_slope(client, sal
     assert "Trend over the last 90 days: <span class=\"muted\">4 days logged, spanning 8 days; " \
         "a trend needs at least 5 days logged spanning 3 weeks.</span>" in html
     assert "points a week" not in html
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_a_teammates_new_day_moves_the_standing_at_once(client, sales, peer, history):
+    # Sasha alone in East today: first of 1. Then a teammate logs 70 today, and
+    # only the teammate's recompute runs (it recomputes East, not Sasha's summary).
+    trends.recompute_with_teams([sales.pk], TODAY)
+    client.force_login(sales)
+    assert "East: #1 of 1 reporting" in client.get(reverse("scoring:dashboard")).content.decode()
+    snap(peer, TODAY, 70)
+    trends.recompute_with_teams([peer.pk], TODAY)
+    html = client.get(reverse("scoring:dashboard")).content.decode()
+    assert "East: #2 of 2 reporting, ahead of 0% of them" in html
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_days_without_a_summary_yet_read_as_being_prepared_not_as_a_new_history(client, sales, history):
+    # As after an upgrade that adds the summaries, before the worker has filled them.
+    PersonSummary.objects.filter(user=sales).delete()
+    client.force_login(sales)
+    html = client.get(reverse("scoring:dashboard")).content.decode()
+    assert "Figures being prepared" in html and "Start your history" not in html

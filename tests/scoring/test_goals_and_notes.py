@@ -13,6 +13,7 @@ from django.urls import reverse
 from scoring import person_summary, trends
 from scoring.models import Annotation, Goal
 from tests.conftest import snap
+from tracking.models import Snapshot
 
 TODAY = dt.date(2026, 5, 20)
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -26,6 +27,14 @@ def frozen():
 
 @pytest.fixture
 def history(sales):
+    for back, ssi in ((28, 39), (21, 40), (14, 41), (7, 42), (0, 43)):
+        snap(sales, TODAY - dt.timedelta(days=back), ssi, pillars=[4, 13, 13, ssi - 30])
+    trends.recompute(sales.pk)
+
+
+@pytest.fixture
+def weekly(sales):
+    """Five weekly readings, 39 to 43: enough for a trend of exactly +1 a week."""
     for back, ssi in ((28, 39), (21, 40), (14, 41), (7, 42), (0, 43)):
         snap(sales, TODAY - dt.timedelta(days=back), ssi, pillars=[4, 13, 13, ssi - 30])
     trends.recompute(sales.pk)
@@ -48,6 +57,10 @@ def test_the_person_their_manager_and_admins_can_set_a_goal(client, request, sal
     assert response.status_code == 302
     goal = Goal.objects.get(user=sales)
     assert (goal.target_ssi, goal.target_date, goal.set_by) == (50, dt.date(2026, 12, 31), setter)
+    # Their own when they set it; anyone else who may sets the manager's goal.
+    assert goal.kind == ("own" if persona == "sales" else "manager")
+    # Progress starts from the SSI of the day it was set: 43 today.
+    assert (goal.baseline_ssi, goal.baseline_on, goal.replaced_at) == (43, TODAY, None)
 
 
 @pytest.mark.django_db
@@ -82,7 +95,7 @@ def test_a_goal_out_of_range_or_in_the_past_is_refused_with_a_reason(client, sal
 
 
 @pytest.mark.django_db
-def test_the_dashboard_shows_goal_progress_and_its_projection(client, sales, history):
+def test_the_dashboard_shows_goal_progress_and_its_projection(client, sales, weekly):
     Goal.objects.create(user=sales, target_ssi=50, target_date=dt.date(2026, 12, 31), set_by=sales)
     person_summary.refresh([sales.pk])  # as the recompute the goal asks for does
     client.force_login(sales)
@@ -95,13 +108,19 @@ def test_the_dashboard_shows_goal_progress_and_its_projection(client, sales, his
 
 
 @pytest.mark.django_db
-def test_a_goal_out_of_reach_says_not_on_track(client, sales, history):
+def test_a_goal_out_of_reach_says_not_on_track(client, sales, weekly):
     Goal.objects.create(user=sales, target_ssi=90, target_date=dt.date(2026, 6, 30), set_by=sales)
     person_summary.refresh([sales.pk])
     client.force_login(sales)
     html = client.get(reverse("scoring:dashboard")).content.decode()
     # 47 points at one a week is 329 days: after 30 June.
     assert 'data-status="late"' in html and "Not on track" in html
+    # Too few readings for a trend (the trend line says so): no projection either.
+    Snapshot.objects.filter(user=sales, date=TODAY - dt.timedelta(days=28)).delete()
+    trends.recompute(sales.pk)
+    html = client.get(reverse("scoring:dashboard")).content.decode()
+    assert 'class="projection" data-status="no_trend"' in html
+    assert "No projection yet: " in html and "a trend needs at least 5 days logged spanning 3 weeks." in html
 
 
 @pytest.mark.django_db

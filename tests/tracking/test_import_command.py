@@ -133,7 +133,8 @@ def test_unknown_people_are_rejected_unless_the_import_may_create_them(ana):
     assert code == 1
     assert report["rejected"] == [
         {"line": line, "field": "email",
-         "message": "No one here has the email “ben@example.com”: add them first, or let the import create people."}
+         "message": "No one here has the email “ben@example.com”: add them first, or let the import create people.",
+         "email": "ben@example.com", "value": "ben@example.com"}
         for line in (4, 5)
     ]
     assert not Snapshot.objects.exists()
@@ -206,7 +207,8 @@ def test_one_bad_row_at_row_10000_leaves_nothing_written(db, tmp_path):
     path = write(tmp_path, "\n".join(lines) + "\n")
     code, report, _ = run(path, "--json", "--create-users")
     assert code == 1
-    assert report["rejected"] == [{"line": 10_001, "field": "ssi", "message": "SSI must be between 0 and 100."}]
+    assert report["rejected"] == [{"line": 10_001, "field": "ssi", "message": "SSI must be between 0 and 100.",
+                                   "email": "p99@example.com", "value": "101"}]
     assert report["rows"] == 10_500
     assert not Snapshot.objects.exists()
     assert not User.objects.exists()
@@ -216,8 +218,8 @@ def test_identical_duplicate_rows_import_once_and_conflicting_ones_are_refused(a
     code, report, err = run(FILES / "duplicates.csv", "--json")
     assert code == 1
     message = "Lines 4 and 5 give the same email and date with different values: keep one of them."
-    assert report["rejected"] == [{"line": 4, "field": None, "message": message},
-                                  {"line": 5, "field": None, "message": message}]
+    assert report["rejected"] == [{"line": 4, "field": None, "message": message, "email": "ben@example.com", "value": ""},
+                                  {"line": 5, "field": None, "message": message, "email": "ben@example.com", "value": ""}]
     assert err == "Warning: Line 3 repeats an earlier line exactly; it was imported once."
 
     code, report, _ = run(FILES / "duplicates.csv", "--json", "--skip-invalid")
@@ -254,7 +256,8 @@ def test_a_date_still_in_the_future_where_its_person_lives_is_rejected(tmp_path,
     path = write(tmp_path, "email,date,ssi\nana@example.com,2026-03-21,40\nben@example.com,2026-03-21,41\n")
     code, report, _ = run(path, "--json")
     assert code == 1
-    assert report["rejected"] == [{"line": 2, "field": "date", "message": "The date cannot be in the future."}]
+    assert report["rejected"] == [{"line": 2, "field": "date", "message": "The date cannot be in the future.",
+                                   "email": "ana@example.com", "value": "2026-03-21"}]
 
 
 def test_one_recompute_is_requested_per_person_from_their_earliest_change(ana, ben):

@@ -87,7 +87,8 @@ def test_a_row_naming_anyone_else_is_refused_with_a_sentence():
     assert [(r.line, r.email) for r in parsed.rows()] == [(2, "ana@example.com"), (3, "ana@example.com")]
     assert parsed.rejected == [{"line": 4, "field": "email", "message": (
         "This row is about ben@example.com, but this file is ana@example.com's history: "
-        "only their rows (or rows without an email) can be imported.")}]
+        "only their rows (or rows without an email) can be imported."), "email": "ben@example.com",
+        "value": "ben@example.com"}]
 
 
 def test_the_long_layout_gathers_a_days_values_into_one_record():
@@ -108,9 +109,12 @@ def test_the_long_layout_refuses_a_day_that_breaks_the_rules_or_repeats_a_field_
         "2026-03-03,people,10\n2026-03-03,insights,10\n2026-03-03,relationships,10\n2026-03-04,mood,good\n"
         "2026-03-04,ssi,44\n", email="ana@example.com")
     assert [(r.date, r.scores.ssi) for r in parsed.rows()] == [(dt.date(2026, 3, 4), Decimal("44"))]
+    # The long layout has no email column here: the rows are the named person's.
     assert parsed.rejected == [
-        {"line": 2, "field": "ssi", "message": "SSI is given twice for this day, with different values: keep one of them."},
-        {"line": 4, "field": "ssi", "message": "SSI 60 differs from the sum of its pillars (40) by more than 1 point."},
+        {"line": 2, "field": "ssi", "message": "SSI is given twice for this day, with different values: keep one of them.",
+         "email": "", "value": "41"},
+        {"line": 4, "field": "ssi", "message": "SSI 60 differs from the sum of its pillars (40) by more than 1 point.",
+         "email": "", "value": "60"},
     ]
     assert parsed.warnings == ["Ignored values of unknown fields: mood (line 9)."]
 

@@ -86,7 +86,9 @@ def test_an_admin_goes_from_upload_to_result_with_the_import_run_by_a_worker(cel
     preview = admin_client.get(response["Location"]).content.decode()
     assert "Per-day file" in preview and "UTF-8" in preview and "comma" in preview
     assert "3 rows" in preview and "2 valid (2 new, 0 changed, 0 unchanged)" in preview
-    assert "<td>3</td><td>Establish your professional brand</td>" in preview
+    assert ('<td><span class="rejected-sep">Line </span>3</td><td class="rejected-email"><span class="rejected-sep"> · '
+            '</span>ana@example.com</td><td><span class="rejected-sep"> · </span>Establish your professional brand</td>'
+            ) in preview
     assert "must be between 0 and 25" in preview
     assert Snapshot.objects.count() == 0
 
@@ -235,14 +237,13 @@ def test_undo_needs_a_post(admin_client, ana, django_capture_on_commit_callbacks
     assert Snapshot.objects.count() == 1
 
 
-def test_with_rejected_rows_and_no_skip_nothing_is_written_and_the_result_says_why(admin_client, ana, django_capture_on_commit_callbacks):
+def test_with_rejected_rows_and_no_skip_the_import_is_refused_and_says_why(admin_client, ana, django_capture_on_commit_callbacks):
     upload(admin_client, csv_file(three_rows_one_bad()))
     job = ImportJob.objects.get()
-    confirm(admin_client, job, django_capture_on_commit_callbacks)
+    page = confirm(admin_client, job, django_capture_on_commit_callbacks).content.decode()
     job.refresh_from_db()
-    assert job.status == "failed" and Snapshot.objects.count() == 0
-    page = admin_client.get(reverse("tracking:import-job", args=[job.pk])).content.decode()
-    assert "Nothing was written." in page and "1 row rejected" in page
+    assert job.status == "preview" and Snapshot.objects.count() == 0
+    assert "1 row was rejected: import the valid rows and skip the rejected ones, or fix the file" in page
 
 
 def test_confirming_twice_imports_once(admin_client, ana, django_capture_on_commit_callbacks):

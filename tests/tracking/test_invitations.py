@@ -54,8 +54,8 @@ def test_inviting_while_mail_is_down_keeps_the_person_and_says_the_email_was_not
     # Mail is back: Resend sends it, and the page stops warning.
     mail_down.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
-    membership = Membership.objects.get(user=person, team=east)
-    resent = client.post(reverse("tracking:team-member-resend", args=["east", membership.pk]))
+    invitation = Invitation.objects.get(user=person, team=east)
+    resent = client.post(reverse("tracking:invitation-resend", args=["east", invitation.pk]))
     assert resent.status_code == 302
     assert wait_for(lambda: _state() == ("sent", 3)), _state()
     assert [m.to for m in mail.outbox] == [["new.person@example.com"]]

@@ -112,7 +112,8 @@ def test_line_numbers_are_the_spreadsheets_with_quoted_line_breaks_mixed_endings
     assert [(r.line, r.name) for r in rows] == [
         (2, 'Doe, Ana "AJ"'), (4, "Ben\r\non two lines"), (7, "Dan"),
     ]
-    assert parsed.rejected == [{"line": 5, "field": "ssi", "message": "SSI must be between 0 and 100."}]
+    assert parsed.rejected == [{"line": 5, "field": "ssi", "message": "SSI must be between 0 and 100.",
+                                "email": "cat@example.com", "value": "142"}]
 
 
 @pytest.mark.parametrize(
@@ -212,32 +213,33 @@ def test_json_that_is_not_a_persons_ssi_is_refused(text, message):
 def test_linkedin_json_with_nan_or_a_sum_far_from_its_pillars_is_rejected_by_the_rules():
     parsed = parse_text('{"memberScore": {"overall": NaN}}', email="ana@example.com")
     assert read_all(parsed) == []
-    assert parsed.rejected == [{"line": 1, "field": "ssi", "message": "SSI must be a number, not “NaN”."}]
+    assert parsed.rejected == [{"line": 1, "field": "ssi", "message": "SSI must be a number, not “NaN”.",
+                                "email": "ana@example.com", "value": "NaN"}]
 
 
-def test_it_names_every_broken_rule_with_its_line_and_field():
+def test_it_names_every_broken_rule_with_its_line_and_field_and_shows_the_email_and_the_value():
     parsed = parse_file("invalid_rows.csv")
     rows = read_all(parsed)
     assert [r.line for r in rows] == [18]
-    assert parsed.rejected == [
-        {"line": 2, "field": "brand", "message": "Establish your professional brand must be between 0 and 25."},
-        {"line": 3, "field": "ssi", "message": "SSI must be between 0 and 100."},
-        {"line": 4, "field": "ssi", "message": "SSI 60 differs from the sum of its pillars (40) by more than 1 point."},
-        {"line": 5, "field": "industry_rank", "message": "Industry rank must be a whole number between 1 and 100."},
-        {"line": 6, "field": "network_rank", "message": "Network rank must be a whole number between 1 and 100."},
-        {"line": 7, "field": "date", "message": "The date cannot be in the future."},
-        {"line": 8, "field": "email", "message": "“not-an-email” is not a valid email address."},
-        {"line": 9, "field": "ssi", "message": "SSI must be a number, not “NaN”."},
-        {"line": 10, "field": "brand", "message": "Establish your professional brand must be a number, not “inf”."},
-        {"line": 11, "field": "date", "message": "Date is missing."},
-        {"line": 12, "field": "date", "message": "Date “2026-02-30” is not a date: write dates as YYYY-MM-DD."},
-        {"line": 13, "field": "relationships", "message": "Give all four pillars or none: missing Build relationships."},
-        {"line": 14, "field": "ssi", "message": "Give the SSI or all four pillars."},
-        {"line": 15, "field": "searches", "message": "Searches cannot be negative."},
-        {"line": 16, "field": "searches", "message": "Searches must be a whole number, not “1.5”."},
-        {"line": 17, "field": None,
-         "message": "This line has 11 values but the header has 10: is a value containing a comma missing its quotes?"},
+    assert [(r["line"], r["field"], r["value"], r["message"]) for r in parsed.rejected] == [
+        (2, "brand", "26", "Establish your professional brand must be between 0 and 25."),
+        (3, "ssi", "101", "SSI must be between 0 and 100."),
+        (4, "ssi", "60", "SSI 60 differs from the sum of its pillars (40) by more than 1 point."),
+        (5, "industry_rank", "0", "Industry rank must be a whole number between 1 and 100."),
+        (6, "network_rank", "Top 101%", "Network rank must be a whole number between 1 and 100."),
+        (7, "date", "2099-01-01", "The date cannot be in the future."),
+        (8, "email", "not-an-email", "“not-an-email” is not a valid email address."),
+        (9, "ssi", "NaN", "SSI must be a number, not “NaN”."),
+        (10, "brand", "inf", "Establish your professional brand must be a number, not “inf”."),
+        (11, "date", "", "Date is missing."),
+        (12, "date", "2026-02-30", "Date “2026-02-30” is not a date: write dates as YYYY-MM-DD."),
+        (13, "relationships", "", "Give all four pillars or none: missing Build relationships."),
+        (14, "ssi", "", "Give the SSI or all four pillars."),
+        (15, "searches", "-3", "Searches cannot be negative."),
+        (16, "searches", "1.5", "Searches must be a whole number, not “1.5”."),
+        (17, None, "", "This line has 11 values but the header has 10: is a value containing a comma missing its quotes?"),
     ]
+    assert [r["email"] for r in parsed.rejected] == ["ana@example.com"] * 6 + ["not-an-email"] + ["ana@example.com"] * 9
     assert (parsed.records, parsed.rejected_lines) == (17, 16)
 
 

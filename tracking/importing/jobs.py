@@ -3,8 +3,10 @@ once an admin confirms, imported by a Celery worker that reports its progress.
 
 A job's life: ``preview`` (checking, then checked or refused) → ``queued`` →
 ``running`` → ``done`` or ``failed``; a done import can become ``undone``. A
-running job whose worker died becomes ``interrupted`` (``lease``) and can be
-run again; a failed one can be checked again (a new preview), then imported.
+running job whose worker died becomes ``interrupted`` (``lease``). A job that
+wrote nothing (interrupted or failed) keeps its file: it can be run again, with
+other options (skip the rejected rows, create people, an as-of date), or checked
+again (a new preview), without uploading the file again.
 
 The preview is the whole import run as a dry run, rolled back: it sees exactly
 what the import would see (unknown people, duplicates, each person's today).
@@ -197,29 +199,57 @@ def confirm(job: ImportJob, options: dict) -> bool:
     return bool(claimed)
 
 
-def run_again(job: ImportJob) -> bool:
-    """Queue an interrupted import as a new attempt; False when it is no longer
-    interrupted (a second click, another admin)."""
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.INTERRUPTED).update(
-        status=ImportJob.Status.QUEUED, attempt=F("attempt") + 1, progress=0, error="", finished_at=None
+# A job that wrote nothing: it may be run again, or checked again, from its own file.
+WROTE_NOTHING = (ImportJob.Status.INTERRUPTED, ImportJob.Status.FAILED)
+
+
+def file_kept(job: ImportJob) -> bool:
+    """Whether ``job``'s uploaded file is still on the server (an import run
+    from the command line keeps none)."""
+    return bool(job.file) and job.file.storage.exists(job.file.name)
+
+
+def can_run_again(job: ImportJob) -> bool:
+    """Whether running ``job`` again as it is could work: an interrupted one, or a
+    failed one whose cause the same run would not meet again (a refusal for
+    rows changed since the preview needs a new preview first)."""
+    return job.status in WROTE_NOTHING and not staleness.is_refusal(job.error)
+
+
+def run_again(job: ImportJob, options: dict | None = None) -> bool:
+    """Queue a job that wrote nothing (interrupted, or failed) as a new attempt,
+    from the file it was uploaded with, with ``options`` if given (skipping the
+    rejected rows, creating people, an as-of date); False when it is no longer
+    such a job (a second click, another admin) or its file is gone.
+
+    The preview's time stays on the job's report, so a row changed since the
+    preview the admin saw is still never overwritten unannounced."""
+    if not file_kept(job):
+        return False
+    was, error = job.status, job.error
+    claimed = ImportJob.objects.filter(pk=job.pk, status__in=WROTE_NOTHING).update(
+        status=ImportJob.Status.QUEUED, attempt=F("attempt") + 1, progress=0, error="", finished_at=None,
+        options=options if options is not None else F("options"),
     )
     if claimed:
-        job.refresh_from_db(fields=["attempt"])
+        job.refresh_from_db(fields=["attempt", "options"])
         try:
             _queue(RUN_IMPORT, job, job.attempt)
         except QueueUnavailable:
-            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
-                status=ImportJob.Status.INTERRUPTED, error=lease.INTERRUPTED
-            )
+            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(status=was, error=error)
             raise
     return bool(claimed)
 
 
-def check_again(job: ImportJob) -> bool:
-    """Preview a failed import's file again, as it would import now; False when
-    the job is not a failed one with its file."""
-    if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).exclude(file="").update(
-        status=ImportJob.Status.PREVIEW, report={}, error="", progress=0, finished_at=None
+def check_again(job: ImportJob, options: dict | None = None) -> bool:
+    """Preview a job that wrote nothing again, from its file, as it would import
+    now (with ``options`` if given); False when the job is not such a job or its
+    file is gone."""
+    if not file_kept(job):
+        return False
+    if not ImportJob.objects.filter(pk=job.pk, status__in=WROTE_NOTHING).update(
+        status=ImportJob.Status.PREVIEW, report={}, error="", progress=0, finished_at=None,
+        options=options if options is not None else F("options"),
     ):
         return False
     job.refresh_from_db()

@@ -102,7 +102,7 @@ class LinkedInJson(ParsedFile):
         if self.day > self.today:
             errors.append(rules.RuleError("date", "The date cannot be in the future."))
         if errors:
-            self.reject(1, errors)
+            self.reject(1, errors, self.email, {**self._values, "date": self.day.isoformat()})
             return
         yield Row(1, self.email, self.day, scores, None)
 

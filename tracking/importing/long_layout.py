@@ -165,7 +165,7 @@ class LongFile(ParsedFile):
         scores, rule_errors = rules.validate_scores(**given)
         errors.extend(rule_errors)
         if errors:
-            self.reject(line, errors)
+            self.reject(line, errors, email_text, {"date": date_text, **day["values"]})
             return None
         has_counts = any(v is not None for v in counts.values())
         return Row(line, email, date, scores, counts if has_counts else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -20,6 +20,14 @@ LINKEDIN_JSON = "linkedin_json"
 MAX_REPORTED = 1000
 # Valid rows kept for a preview.
 SAMPLE_ROWS = 10
+# A rejected row's email and value are reported up to this many characters (they are what the file says).
+KEPT_TEXT = 100
+
+
+def kept(text) -> str:
+    """A cell's text as a rejection reports it: stripped, and cut short when long."""
+    text = "" if text is None else str(text).strip()
+    return text if len(text) <= KEPT_TEXT else text[: KEPT_TEXT - 1] + "…"
 
 
 class ImportFileError(Exception):
@@ -118,8 +126,13 @@ class ParsedFile(abc.ABC):
         self.rejected_lines = 0
         self.records = 0
 
-    def reject(self, line: int, errors: list[rules.RuleError]) -> None:
+    def reject(self, line: int, errors: list[rules.RuleError], email: str = "",
+               values: Mapping[str, object] | None = None) -> None:
+        """Record a rejected record: each error with the record's ``email`` and,
+        from ``values`` (field → the text the file gives), the value at fault."""
         self.rejected_lines += 1
+        values = values or {}
         for error in errors:
             if len(self.rejected) < MAX_REPORTED:
-                self.rejected.append({"line": line, "field": error.field, "message": error.message})
+                self.rejected.append({"line": line, "field": error.field, "message": error.message,
+                                      "email": kept(email), "value": kept(values.get(error.field or ""))})

@@ -18,7 +18,7 @@ from django.utils import timezone
 from tracking import rules
 from tracking.changes import rows_changed
 from tracking.importing import copy_layout
-from tracking.importing.rows import SALES_NAVIGATOR, VALUE_COLUMNS, ParsedFile
+from tracking.importing.rows import SALES_NAVIGATOR, VALUE_COLUMNS, ParsedFile, kept
 from tracking.locks import lock_people
 from tracking.models import Activity, ImportChange, ImportJob, Snapshot, Source, User
 
@@ -61,7 +61,10 @@ class Staging:
                 line integer NOT NULL, email text NOT NULL, name text NOT NULL, date date NOT NULL,
                 period_start date, period_end date, has_activity boolean NOT NULL, {value_columns}
             ) ON COMMIT DROP""")
-        self.execute("CREATE TEMPORARY TABLE import_rejected (line integer, field text, message text) ON COMMIT DROP")
+        self.execute(
+            "CREATE TEMPORARY TABLE import_rejected (line integer, field text, message text, email text, value text)"
+            " ON COMMIT DROP"
+        )
         self.execute("""CREATE TEMPORARY TABLE import_touched (
             line integer, user_id bigint, day date, kind char(1), created boolean, has_snapshot boolean
         ) ON COMMIT DROP""")
@@ -110,9 +113,9 @@ class Staging:
     def check_people(self) -> None:
         """Refuse rows naming nobody known, and rows dated after their person's today."""
         self.execute(f"""
-            INSERT INTO import_rejected (line, field, message)
+            INSERT INTO import_rejected (line, field, message, email, value)
             SELECT s.line, 'email', 'No one here has the email “' || s.email
-                   || '”: add them first, or let the import create people.'
+                   || '”: add them first, or let the import create people.', s.email, s.email
             FROM import_staging s
             WHERE NOT EXISTS (SELECT 1 FROM {self.users} u WHERE lower(u.email) = s.email)""")
         latest = self.execute("SELECT greatest(max(date), max(period_end)) FROM import_staging").fetchone()[0]
@@ -124,11 +127,12 @@ class Staging:
         """).fetchall()]
         todays = [User(time_zone=zone).today() for zone in zones]
         self.execute(f"""
-            INSERT INTO import_rejected (line, field, message)
+            INSERT INTO import_rejected (line, field, message, email, value)
             SELECT s.line,
                    CASE WHEN s.date > z.today THEN 'date' ELSE 'period_end' END,
                    CASE WHEN s.date > z.today THEN 'The date cannot be in the future.'
-                        ELSE 'The period cannot end in the future.' END
+                        ELSE 'The period cannot end in the future.' END,
+                   s.email, CASE WHEN s.date > z.today THEN s.date ELSE s.period_end END::text
             FROM import_staging s
             JOIN {self.users} u ON lower(u.email) = s.email
             JOIN unnest(%s::text[], %s::date[]) AS z(zone, today) ON z.zone = u.time_zone
@@ -162,10 +166,11 @@ class Staging:
                 RETURNING s.line
             ),
             refused AS (
-                INSERT INTO import_rejected (line, field, message)
+                INSERT INTO import_rejected (line, field, message, email, value)
                 SELECT unnest(d.lines), NULL,
                        'Lines ' || array_to_string(d.lines[1:cardinality(d.lines) - 1], ', ') || ' and '
-                       || d.lines[cardinality(d.lines)] || ' give {what} with different values: keep one of them.'
+                       || d.lines[cardinality(d.lines)] || ' give {what} with different values: keep one of them.',
+                       d.email, ''
                 FROM d WHERE d.variants > 1
             )
             SELECT line FROM gone""").fetchall()
@@ -177,9 +182,10 @@ class Staging:
 
     def rejections(self, limit: int) -> list[dict]:
         rows = self.execute(
-            "SELECT line, field, message FROM import_rejected ORDER BY line, field LIMIT %s", [limit]
+            "SELECT line, field, message, email, value FROM import_rejected ORDER BY line, field LIMIT %s", [limit]
         ).fetchall()
-        return [{"line": line, "field": field_name, "message": message} for line, field_name, message in rows]
+        return [{"line": line, "field": field_name, "message": message, "email": kept(email), "value": kept(value)}
+                for line, field_name, message, email, value in rows]
 
     def drop_rejected(self) -> None:
         self.execute("DELETE FROM import_staging WHERE line IN (SELECT line FROM import_rejected)")

@@ -45,10 +45,26 @@ def changed_since(job_id: int, checked_at: dt.datetime) -> int:
         return cursor.fetchone()[0]
 
 
+_CHECK_AGAIN = "Check the file again to see what it would change now."
+
+
 def refusal(count: int) -> str:
     values = "1 row" if count == 1 else f"{count:,} rows"
     verb = "was" if count == 1 else "were"
     return (
         f"{values} this file would overwrite {verb} changed after its preview (by a person, the API or another "
-        "import). Check the file again to see what it would change now."
+        f"import). {_CHECK_AGAIN}"
     )
+
+
+def is_refusal(error: str) -> bool:
+    """Whether a failed job's ``error`` is ``refusal``'s: running it again would meet it again."""
+    return error.endswith(_CHECK_AGAIN)
+
+
+def keep(report: dict, previous: dict | None) -> dict:
+    """``report`` with the preview time of ``previous`` (the report it replaces), so a
+    job run again still compares with the preview the admin saw."""
+    if previous and KEY in previous and KEY not in report:
+        return {**report, KEY: previous[KEY]}
+    return report

@@ -250,7 +250,7 @@ class CsvTable(ParsedFile):
                 self.reject(line, [rules.RuleError(None, (
                     f"This line has {len(record)} values but the header has {width}: "
                     f"is a value containing a {sniff.DELIMITERS[self.delimiter]} missing its quotes?"
-                ))])
+                ))], self._email_text(record))
                 return None
         email_text = self._email_text(record)
         if not email_text.strip() and not sniff.has_text(record):
@@ -268,7 +268,7 @@ class CsvTable(ParsedFile):
         if counts is not None:
             period_start, period_end = self._period(date, period_start, period_end, errors)
         if errors:
-            self.reject(line, errors)
+            self.reject(line, errors, email_text, {f: record[p] for f, p in self._index.items()})
             return None
         return Row(line, email, date, scores, counts, period_start, period_end,
                    self._name(record) if self._name_columns else "")

@@ -35,7 +35,7 @@ from typing import BinaryIO
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tracking.importing import direct, parser
+from tracking.importing import direct, parser, staleness
 from tracking.importing.staging import Staging
 from tracking.importing.undo import CannotUndo, undo
 from tracking.models import ImportJob
@@ -124,7 +124,7 @@ def _record_outcome(job: ImportJob, result: ImportResult, dry_run: bool) -> None
     job.format = result.format
     job.rows, job.created, job.updated, job.unchanged = result.rows, result.created, result.updated, result.unchanged
     job.rejected = result.rejected_lines
-    job.report = result.details()
+    job.report = staleness.keep(result.details(), job.report)
     update = ["format", "rows", "created", "updated", "unchanged", "rejected", "report"]
     if not dry_run:
         job.status = ImportJob.Status.DONE if result.written else ImportJob.Status.FAILED
