@@ -141,6 +141,7 @@ def daily_import(ids: list[int], team_ids: list[int]) -> None:
     worker = start_worker(worker_log)
     try:
         started = time.perf_counter()
+        started_at = timezone.now()
         command = subprocess.run([sys.executable, "manage.py", "import_ssi", str(tmp / f"ssi-{day}.csv")],
                                  cwd=ROOT, env=rush.production_env(), capture_output=True, text=True)
         imported = time.perf_counter() - started
@@ -157,7 +158,7 @@ def daily_import(ids: list[int], team_ids: list[int]) -> None:
             outbox = RecomputeRequest.objects.count()
             people_done = UserDay.objects.filter(date=day, user_id__in=ids).count()
             teams_done = TeamDay.objects.filter(date=day, team_id__in=team_ids).values("team_id").distinct().count()
-            summaries_done = (summaries.objects.filter(as_of=day, user_id__in=ids).count()
+            summaries_done = (summaries.objects.filter(as_of=day, computed_at__gte=started_at, user_id__in=ids).count()
                               if summaries else len(ids))
             now = time.perf_counter() - started
             if summaries_done == len(ids) and "summaries" not in marks:
