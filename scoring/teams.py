@@ -443,15 +443,20 @@ def organisation_spreads(today: dt.date) -> dict[str, Spread | None]:
     return out
 
 
+_TEAM_SPREADS_SQL = f"""
+SELECT m.team_id, {_spread_columns("ssi")}
+FROM tracking_membership m
+JOIN scoring_personsummary s ON s.user_id = m.user_id
+WHERE m.role = 'member' AND s.as_of BETWEEN %(since)s AND %(today)s
+GROUP BY m.team_id
+"""
+
+
 def team_current_spreads(today: dt.date) -> dict[int, Spread | None]:
-    """Each team's current SSI spread (members only), keyed by team id. Two queries."""
-    members = list(Membership.objects.filter(role=Membership.Role.MEMBER).values_list("team_id", "user_id"))
-    current = current_values(today, sorted({uid for _, uid in members}))
-    by_team: dict[int, list[Decimal]] = defaultdict(list)
-    for team_id, uid in members:
-        if uid in current:
-            by_team[team_id].append(current[uid]["ssi"])
-    return {team_id: spread(values) for team_id, values in by_team.items()}
+    """Each team's current SSI spread (members only), keyed by team id. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TEAM_SPREADS_SQL, {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today})
+        return {team_id: Spread(people, *(round(v, 3) for v in five)) for team_id, people, *five in cursor.fetchall()}
 
 
 def organisation_medians(start: dt.date | None, end: dt.date, weekly: bool) -> dict[int, list[tuple[dt.date, float | None, int]]]:
