@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db import connection
 
 from scoring.recompute_sql import REPORTING_DAYS
-from scoring.summary import whole
+from scoring.summary import tenth, whole
 from tracking import rules
 from tracking.models import Membership, Team
 
@@ -220,10 +220,11 @@ def filter_rows(rows: Sequence[MemberRow], query: str, only_not_reporting: bool 
 
 
 def rising_and_slipping(rows: Sequence[MemberRow], limit: int = RISING_LIMIT) -> tuple[list[MemberRow], list[MemberRow]]:
-    """Reporting members with the largest 30-day gains, and the largest falls."""
+    """Reporting members with the largest 30-day gains, and the largest falls.
+    A change that shows as 0.0 is neither."""
     changed = [r for r in rows if r.reporting and r.delta30 is not None]
-    rising = sorted((r for r in changed if r.delta30 > 0), key=lambda r: (-r.delta30, r.name.lower()))
-    slipping = sorted((r for r in changed if r.delta30 < 0), key=lambda r: (r.delta30, r.name.lower()))
+    rising = sorted((r for r in changed if tenth(r.delta30) > 0), key=lambda r: (-r.delta30, r.name.lower()))
+    slipping = sorted((r for r in changed if tenth(r.delta30) < 0), key=lambda r: (r.delta30, r.name.lower()))
     return rising[:limit], slipping[:limit]
 
 
