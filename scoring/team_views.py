@@ -273,5 +273,5 @@ def organisation(request):
     rows = [{"team": t, "spread": spreads.get(t.pk)} for t in all_teams]
     return render(request, "teams/organisation.html", {
         "rows": rows, "figures": figures, "range": key, "ranges": summary.RANGE_LABELS, "weekly": weekly,
-        "day_label": teams.day_label(today), "organisation": teams.organisation_spreads(today)["ssi"],
+        "day_label": teams.day_label(today), "count": teams.organisation_count(today),
     })

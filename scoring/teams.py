@@ -432,6 +432,35 @@ def team_current_spreads(today: dt.date) -> dict[int, Spread | None]:
     return {team_id: spread(values) for team_id, values in by_team.items()}
 
 
+@dataclass(frozen=True)
+class OrganisationCount:
+    """The people the organisation table's rows are made of: each team's members
+    (managers are not ranked, so not counted), a person in several teams once."""
+
+    members: int
+    teams: int
+    in_several: int
+    reporting: int
+    ssi: Spread | None
+
+
+def organisation_count(today: dt.date) -> OrganisationCount:
+    """Distinct team members, how many are in more than one team, and how many
+    report now, with their SSI spread. Two queries."""
+    members = list(Membership.objects.filter(role=Membership.Role.MEMBER).values_list("team_id", "user_id"))
+    teams_of: dict[int, int] = defaultdict(int)
+    for _, uid in members:
+        teams_of[uid] += 1
+    current = current_values(today, sorted(teams_of))
+    return OrganisationCount(
+        members=len(teams_of),
+        teams=Team.objects.count(),
+        in_several=sum(1 for n in teams_of.values() if n > 1),
+        reporting=len(current),
+        ssi=spread(v["ssi"] for v in current.values()),
+    )
+
+
 def organisation_medians(start: dt.date | None, end: dt.date, weekly: bool) -> dict[int, list[tuple[dt.date, float | None, int]]]:
     """Every team's median SSI over time (from TeamDay), keyed by team id:
     (date, median, reporting), weekly as the mean of the days. One query."""
