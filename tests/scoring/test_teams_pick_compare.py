@@ -1,0 +1,66 @@
+"""Managers pick people to compare straight from the leaderboard."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from tests.scoring import team_data
+from tests.scoring.team_data import NOW
+
+pytestmark = pytest.mark.django_db
+team_history, third, fourth = team_data.team_history, team_data.third, team_data.fourth
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+class _Picks(HTMLParser):
+    """The compare form's action and the inputs that belong to it (by form="…")."""
+
+    def __init__(self):
+        super().__init__()
+        self.action, self.boxes, self.buttons = None, [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == "compare-picks":
+            self.action = a["action"]
+            assert a.get("method") == "get"
+        elif a.get("form") == "compare-picks":
+            (self.boxes if tag == "input" else self.buttons).append(a)
+
+
+def _picks(html: str) -> _Picks:
+    parser = _Picks()
+    parser.feed(html)
+    return parser
+
+
+def test_a_manager_ticks_two_members_and_gets_them_compared(client, east, manager, team_history):
+    client.force_login(manager)
+    picks = _picks(client.get(reverse("scoring:team", args=["east"])).content.decode())
+    assert picks.action == reverse("scoring:compare")
+    boxes = {b["aria-label"]: b for b in picks.boxes}
+    # Every member on the board (Pat, Sasha, Fran reporting; Theo not) has a box.
+    assert sorted(boxes) == ["Compare Fran Fourth", "Compare Pat Peer", "Compare Sasha Sales", "Compare Theo Third"]
+    assert all(b["type"] == "checkbox" and b["name"] == "people" for b in boxes.values())
+    assert len(picks.buttons) == 1 and picks.buttons[0]["type"] == "submit"
+
+    chosen = [boxes["Compare Sasha Sales"]["value"], boxes["Compare Pat Peer"]["value"]]
+    assert chosen == [str(team_history["sales"].pk), str(team_history["peer"].pk)]
+    page = client.get(picks.action, {"people": chosen}).content.decode()
+    comparing = re.search(r"<p>Comparing (.*?) · ", page, re.S).group(1)
+    assert re.findall(r">([^<]+)</a>", comparing) == ["Sasha Sales", "Pat Peer"]
+
+
+def test_a_member_gets_no_boxes_to_compare(client, east, sales, team_history):
+    client.force_login(sales)
+    html = client.get(reverse("scoring:team", args=["east"])).content.decode()
+    picks = _picks(html)
+    assert picks.action is None and picks.boxes == [] and "Compare selected" not in html
