@@ -64,3 +64,12 @@ def test_a_member_gets_no_boxes_to_compare(client, east, sales, team_history):
     html = client.get(reverse("scoring:team", args=["east"])).content.decode()
     picks = _picks(html)
     assert picks.action is None and picks.boxes == [] and "Compare selected" not in html
+
+
+def test_the_people_list_says_how_to_choose_several(client, manager, sales, peer):
+    client.force_login(manager)
+    html = client.get(reverse("scoring:compare")).content.decode()
+    select = re.search(r'<select name="people"[^>]*>', html).group(0)
+    hint_id = re.search(r'aria-describedby="([^"]+)"', select).group(1)
+    hint = re.search(rf'<[a-z]+ id="{hint_id}">([^<]+)<', html).group(1)
+    assert hint == "Hold Ctrl (⌘ on a Mac) to choose several; 2–6 people"
