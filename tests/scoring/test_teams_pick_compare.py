@@ -73,3 +73,34 @@ def test_the_people_list_says_how_to_choose_several(client, manager, sales, peer
     hint_id = re.search(r'aria-describedby="([^"]+)"', select).group(1)
     hint = re.search(rf'<[a-z]+ id="{hint_id}">([^<]+)<', html).group(1)
     assert hint == "Hold Ctrl (⌘ on a Mac) to choose several; 2–6 people"
+
+
+def _board(html: str) -> str:
+    return html[html.index('id="leaderboard-title"'):]
+
+
+def test_below_the_privacy_floor_a_member_sees_who_is_in_the_team_but_no_scores(client, east, sales, peer, manager):
+    # Two reporting (60, 64): fewer than the floor of 3.
+    team_data.derived(sales, 0, 60, delta7=2, delta30=3)
+    team_data.derived(peer, 0, 64, delta7=-1, delta30=-4)
+    client.force_login(sales)
+    board = _board(client.get(reverse("scoring:team", args=["east"])).content.decode())
+    assert "Scores stay hidden until at least 3 members report (now 2)" in board
+    assert "Pat Peer" in board and "Sasha Sales" in board
+    for score in (">64<", ">60<", "16.0", "+2.0", "-4.0", "Rank", "Trend", "svg"):
+        assert score not in board, score
+
+    # Their manager still sees every score.
+    client.force_login(manager)
+    board = _board(client.get(reverse("scoring:team", args=["east"])).content.decode())
+    assert "Scores stay hidden" not in board
+    assert "<td>64</td>" in board and "<td>60</td>" in board
+    assert '<span class="up">+3.0</span>' in board and '<span class="down">-4.0</span>' in board
+
+
+def test_at_the_privacy_floor_a_member_sees_the_scores(client, east, sales, team_history):
+    client.force_login(sales)
+    board = _board(client.get(reverse("scoring:team", args=["east"])).content.decode())
+    assert "Scores stay hidden" not in board
+    # Pat 64, Sasha 60, Fran 50: three reporting.
+    assert "<td>64</td>" in board and "<td>60</td>" in board and "<td>50</td>" in board
