@@ -49,9 +49,9 @@ def test_the_leaderboard_shows_a_zero_change_as_a_plain_0_0(client, east, manage
     board = html[html.index('id="leaderboard-title"'):]
     for name, (_, shown, css) in CHANGES.items():
         row = re.search(rf"<tr>(?:(?!</tr>).)*>{name}</a>(?:(?!</tr>).)*</tr>", board, re.S).group(0)
-        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
-        # Rank, rank change, name, SSI, 7-day change, 30-day change, ...
-        assert cells[4] == cells[5] == f'<span class="{css}">{shown}</span>', name
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        # Compare box, rank, rank change, name, SSI, 7-day change, 30-day change, ...
+        assert cells[5] == cells[6] == f'<span class="{css}">{shown}</span>', name
     lists = html[:html.index('id="leaderboard-title"')]
     rising = lists[lists.index("<h2>Rising</h2>"):lists.index("<h2>Slipping</h2>")]
     slipping = lists[lists.index("<h2>Slipping</h2>"):lists.index("<h2>Not reporting</h2>")]
