@@ -27,6 +27,15 @@ def whole(value: Decimal | None) -> int | None:
     return None if value is None else int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def tenth(value: Decimal | None) -> Decimal | None:
+    """A change as the pages show it: one decimal, rounded half-up, so a change
+    under 0.05 either way is 0.0 (never "-0.0")."""
+    if value is None:
+        return None
+    shown = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return shown if shown else Decimal("0.0")
+
+
 @dataclass(frozen=True)
 class Headline:
     as_of: dt.date

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
@@ -27,6 +27,7 @@ from tracking.access import (
     manages_team,
     people_visible_to,
     require_admin,
+    teams_managed_by,
     teams_visible_to,
 )
 from tracking.models import Membership, Team, User
@@ -90,6 +91,26 @@ def team_list(request):
     # Comparing is for people who manage a team (or admins): nobody else gets a link to a page that says no.
     can_compare = request.user.is_staff or managed_team_ids(request.user).exists()
     return render(request, "teams/list.html", {"teams": visible, "can_compare": can_compare})
+
+
+@login_required
+def my_teams(request):
+    """A manager of several teams: each one's headline figures, as its own page gives them."""
+    managed = list(teams_managed_by(request.user).order_by("name"))
+    if not managed:
+        raise Http404("No such page.")
+    summaries = []
+    for team in managed:
+        today = teams.team_day(team)
+        rows = teams.leaderboard(team, today)
+        summaries.append({
+            "team": team,
+            "members": len(rows),
+            "reporting": sum(r.reporting for r in rows),
+            "median": teams.team_spreads(rows)["ssi"],
+            "day_label": teams.day_label(today),
+        })
+    return render(request, "teams/mine.html", {"summaries": summaries})
 
 
 def _team_context(request, team: Team, is_manager: bool) -> dict:
@@ -252,5 +273,5 @@ def organisation(request):
     rows = [{"team": t, "spread": spreads.get(t.pk)} for t in all_teams]
     return render(request, "teams/organisation.html", {
         "rows": rows, "figures": figures, "range": key, "ranges": summary.RANGE_LABELS, "weekly": weekly,
-        "day_label": teams.day_label(today), "organisation": teams.organisation_spreads(today)["ssi"],
+        "day_label": teams.day_label(today), "count": teams.organisation_count(today),
     })

@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db import connection
 
 from scoring.recompute_sql import REPORTING_DAYS
-from scoring.summary import whole
+from scoring.summary import tenth, whole
 from tracking import rules
 from tracking.models import Membership, Team
 
@@ -220,10 +220,11 @@ def filter_rows(rows: Sequence[MemberRow], query: str, only_not_reporting: bool 
 
 
 def rising_and_slipping(rows: Sequence[MemberRow], limit: int = RISING_LIMIT) -> tuple[list[MemberRow], list[MemberRow]]:
-    """Reporting members with the largest 30-day gains, and the largest falls."""
+    """Reporting members with the largest 30-day gains, and the largest falls.
+    A change that shows as 0.0 is neither."""
     changed = [r for r in rows if r.reporting and r.delta30 is not None]
-    rising = sorted((r for r in changed if r.delta30 > 0), key=lambda r: (-r.delta30, r.name.lower()))
-    slipping = sorted((r for r in changed if r.delta30 < 0), key=lambda r: (r.delta30, r.name.lower()))
+    rising = sorted((r for r in changed if tenth(r.delta30) > 0), key=lambda r: (-r.delta30, r.name.lower()))
+    slipping = sorted((r for r in changed if tenth(r.delta30) < 0), key=lambda r: (r.delta30, r.name.lower()))
     return rising[:limit], slipping[:limit]
 
 
@@ -457,6 +458,35 @@ def team_current_spreads(today: dt.date) -> dict[int, Spread | None]:
     with connection.cursor() as cursor:
         cursor.execute(_TEAM_SPREADS_SQL, {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today})
         return {team_id: Spread(people, *(round(v, 3) for v in five)) for team_id, people, *five in cursor.fetchall()}
+
+
+@dataclass(frozen=True)
+class OrganisationCount:
+    """The people the organisation table's rows are made of: each team's members
+    (managers are not ranked, so not counted), a person in several teams once."""
+
+    members: int
+    teams: int
+    in_several: int
+    reporting: int
+    ssi: Spread | None
+
+
+def organisation_count(today: dt.date) -> OrganisationCount:
+    """Distinct team members, how many are in more than one team, and how many
+    report now, with their SSI spread. Two queries."""
+    members = list(Membership.objects.filter(role=Membership.Role.MEMBER).values_list("team_id", "user_id"))
+    teams_of: dict[int, int] = defaultdict(int)
+    for _, uid in members:
+        teams_of[uid] += 1
+    current = current_values(today, sorted(teams_of))
+    return OrganisationCount(
+        members=len(teams_of),
+        teams=Team.objects.count(),
+        in_several=sum(1 for n in teams_of.values() if n > 1),
+        reporting=len(current),
+        ssi=spread(v["ssi"] for v in current.values()),
+    )
 
 
 def organisation_medians(start: dt.date | None, end: dt.date, weekly: bool) -> dict[int, list[tuple[dt.date, float | None, int]]]:

@@ -8,7 +8,10 @@ from scoring import api, goal_views, team_views, views
 app_name = "scoring"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", views.home, name="home"),
+    # "My SSI": every role's own dashboard, one click away from wherever they land.
+    path("me/", views.dashboard, name="dashboard"),
+    path("my-teams/", team_views.my_teams, name="my-teams"),
     path("people/<int:person_id>/", views.person_dashboard, name="person-dashboard"),
     path("people/<int:person_id>/goal/", goal_views.set_goal, name="set-goal"),
     path("people/<int:person_id>/notes/", goal_views.add_annotation, name="add-annotation"),

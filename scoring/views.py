@@ -10,7 +10,7 @@ from scoring.access import dashboard_rights
 from scoring.forms import AnnotationForm, GoalForm
 from scoring.models import Annotation, Anomaly, RecomputeRequest, UserDay
 from scoring.trends import anomaly_detail_text
-from tracking.access import can_manage, get_person_for_viewer
+from tracking.access import can_manage, get_person_for_viewer, teams_managed_by
 from tracking.models import Team
 
 # Anomalies older than this are history, not news.
@@ -92,6 +92,20 @@ def _render_dashboard(request, person, goal_form=None, note_form=None, status=20
 
 def _back(request, person):
     return redirect("scoring:dashboard") if person.pk == request.user.pk else redirect("scoring:person-dashboard", person.pk)
+
+
+@login_required
+def home(request):
+    """Where each role's work is: admins the organisation, a manager their team
+    (or, with several, a summary of each), everyone else their own SSI."""
+    if request.user.is_staff:
+        return redirect("scoring:organisation")
+    managed = list(teams_managed_by(request.user)[:2])
+    if len(managed) == 1:
+        return redirect("scoring:team", managed[0].slug)
+    if managed:
+        return redirect("scoring:my-teams")
+    return _render_dashboard(request, request.user)
 
 
 @login_required

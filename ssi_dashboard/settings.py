@@ -214,7 +214,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Auth ------------------------------------------------------------------
 AUTH_USER_MODEL = "tracking.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "scoring:dashboard"
+LOGIN_REDIRECT_URL = "scoring:home"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

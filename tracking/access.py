@@ -16,6 +16,13 @@ def managed_team_ids(viewer: User) -> QuerySet:
     return Membership.objects.filter(user=viewer, role=Membership.Role.MANAGER).values("team_id")
 
 
+def teams_managed_by(viewer: User) -> QuerySet[Team]:
+    """The teams ``viewer`` is a manager of (by membership, not by being an admin)."""
+    if not viewer.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.filter(pk__in=managed_team_ids(viewer))
+
+
 def people_visible_to(viewer: User) -> QuerySet[User]:
     """The people whose personal dashboards ``viewer`` may open."""
     if not viewer.is_authenticated:

@@ -50,7 +50,7 @@ def test_a_pasted_page_fills_each_pillar_with_its_own_value_and_saves(watched_pa
     ]
     assert page.locator("input[name=relationships]").get_attribute("class").split().count("filled") == 1
     page.get_by_role("button", name="Save", exact=True).click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/me/")
     saved = Snapshot.objects.get(user=sales, date=sales.today())
     assert (str(saved.brand), str(saved.people), str(saved.relationships), saved.network_rank) == (
         "8.780", "6.120", "2.214", 91,

@@ -78,11 +78,14 @@ def test_a_manual_entry_shows_up_on_the_chart(watched_page, live_server, people)
     assert csp_violations(page) == []
 
 
-@pytest.mark.parametrize("email", ["sales@example.com", "manager@example.com", "admin@example.com"])
-def test_each_role_logs_in_and_lands_on_a_page_without_errors(watched_page, live_server, people, email):
+@pytest.mark.parametrize(("email", "landing"), [
+    ("sales@example.com", "/"), ("manager@example.com", "/teams/east/"), ("admin@example.com", "/organisation/"),
+])
+def test_each_role_logs_in_and_lands_on_a_page_without_errors(watched_page, live_server, people, email, landing):
     page = watched_page
     log_in(page, live_server, email)
-    assert page.url == f"{live_server.url}/"
+    # Salespeople land on their own SSI, a manager on their team, an admin on the organisation.
+    assert page.url == f"{live_server.url}{landing}"
     assert page.get_by_role("button", name="Log out").is_visible()
     assert page.console_errors == []
     assert csp_violations(page) == []

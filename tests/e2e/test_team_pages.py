@@ -90,3 +90,34 @@ def test_main_pages_have_no_serious_accessibility_or_csp_problems(watched_page, 
         assert serious == [], path
         assert csp_violations(page) == [], path
     assert page.console_errors == []
+
+
+def test_the_whole_leaderboard_fits_a_1400_pixel_window(watched_page, live_server, team):
+    page = watched_page
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    log_in(page, live_server, "manager@example.com")
+    page.goto(f"{live_server.url}/teams/east/")
+    page.wait_for_selector("table.leaderboard")
+    widths = page.evaluate("""() => { const box = document.querySelector('table.leaderboard').parentElement;
+                                      return [box.scrollWidth, box.clientWidth]; }""")
+    assert widths[0] <= widths[1], widths
+    # "Last logged" and "Trend", the last two columns, are on screen.
+    for heading in ("Last logged", "Trend"):
+        box = page.locator("table.leaderboard th", has_text=heading).bounding_box()
+        assert box["x"] + box["width"] <= 1400, heading
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+
+
+def test_a_manager_ticks_two_members_on_the_board_and_compares_them(watched_page, live_server, team):
+    page = watched_page
+    log_in(page, live_server, "manager@example.com")
+    page.goto(f"{live_server.url}/teams/east/")
+    page.get_by_label("Compare Ava Adams").check()
+    page.get_by_label("Compare Dev Diaz").check()
+    # Ticking a box leaves the board as it is (no reload drops the first tick).
+    page.wait_for_timeout(600)
+    assert page.get_by_label("Compare Ava Adams").is_checked()
+    page.get_by_role("button", name="Compare selected").click()
+    page.wait_for_url("**/compare/?people=*")
+    assert "Comparing Dev Diaz, Ava Adams" in page.locator("main").inner_text()
+    assert page.console_errors == []
