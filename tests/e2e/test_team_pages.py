@@ -108,6 +108,25 @@ def test_the_whole_leaderboard_fits_a_1400_pixel_window(watched_page, live_serve
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400
 
 
+def test_sorting_the_board_by_keyboard_keeps_focus_on_the_heading(watched_page, live_server, team):
+    page = watched_page
+    log_in(page, live_server, "manager@example.com")
+    page.goto(f"{live_server.url}/teams/east/")
+    page.locator("#sort-ssi").focus()
+    with page.expect_response(lambda r: "sort=ssi" in r.url):
+        page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('th[aria-sort]') && "
+                           "document.querySelector('th[aria-sort]').textContent.includes('SSI')")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'sort-ssi'")
+    # The panel was swapped in place (no page load) and announces the order.
+    assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "descending"
+    # A second Enter on the same, still focused, heading flips it.
+    with page.expect_response(lambda r: "dir=asc" in r.url):
+        page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('th[aria-sort]').getAttribute('aria-sort') === 'ascending'")
+    assert page.evaluate("document.activeElement.id") == "sort-ssi"
+
+
 def test_a_manager_ticks_two_members_on_the_board_and_compares_them(watched_page, live_server, team):
     page = watched_page
     log_in(page, live_server, "manager@example.com")
