@@ -69,7 +69,9 @@ def test_an_invited_person_sets_their_own_password_once_through_the_emailed_link
     person.refresh_from_db()
     assert person.check_password("a-long-fresh-secret-9")
     signed_in = client.post(reverse("login"), {"username": "new.person@example.com", "password": "a-long-fresh-secret-9"})
-    assert signed_in["Location"] == reverse("scoring:dashboard")
+    # Signed in, a salesperson lands on their own dashboard.
+    assert signed_in["Location"] == reverse("scoring:home")
+    assert "My Social Selling Index" in client.get(signed_in["Location"]).content.decode()
     client.logout()
     # The same link does not work a second time.
     assert "This link no longer works" in client.get(link, follow=True).content.decode()
