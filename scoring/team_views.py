@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 
-from scoring import summary, team_charts, teams
+from scoring import organisation_figures, summary, team_charts, teams
 from tracking.access import (
     get_people_for_viewer,
     get_team_for_viewer,
@@ -176,7 +176,7 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
         spreads = teams.team_spreads(rows)
         if any(spreads[p] for p in teams.METRICS[1:]):
             figures["boxes"] = team_charts.pillar_boxes_figure(spreads)
-            organisation = teams.organisation_spreads(today)
+            organisation = organisation_figures.organisation_spreads(today)
             if is_manager or (organisation["ssi"] and organisation["ssi"].people >= teams.PRIVACY_FLOOR):
                 figures["versus"] = team_charts.versus_organisation_figure(spreads, organisation)
         context["median_now"] = spreads["ssi"]
@@ -261,8 +261,8 @@ def organisation(request):
         Team.objects.annotate(member_count=Count("memberships", filter=Q(memberships__role=Membership.Role.MEMBER)))
         .order_by("name")
     )
-    medians = teams.organisation_medians(start, today, weekly)
-    spreads = teams.team_current_spreads(today)
+    medians = organisation_figures.organisation_medians(start, today, weekly)
+    spreads = organisation_figures.team_current_spreads(today)
     figures = {}
     lines = [(t.name, [(d, m) for d, m, _ in medians[t.pk]]) for t in all_teams if t.pk in medians]
     if lines:
@@ -273,5 +273,5 @@ def organisation(request):
     rows = [{"team": t, "spread": spreads.get(t.pk)} for t in all_teams]
     return render(request, "teams/organisation.html", {
         "rows": rows, "figures": figures, "range": key, "ranges": summary.RANGE_LABELS, "weekly": weekly,
-        "day_label": teams.day_label(today), "count": teams.organisation_count(today),
+        "day_label": teams.day_label(today), "count": organisation_figures.organisation_count(today),
     })

@@ -1,10 +1,10 @@
-"""Team figures: the leaderboard, member series, team bands, distributions and
-the organisation's current values. Computed here, and only here.
+"""Team figures: the leaderboard, member series, team bands and distributions.
+Computed here, and only here (the organisation's figures are in
+``scoring.organisation_figures``).
 
 Team time series (median, p25–p75) come from ``TeamDay``, which scoring's
 recompute fills. What ``TeamDay`` does not hold — one row per member, each
-member's own series, a team's current spread, the organisation's current
-values — is read from ``UserDay`` with the same rule DESIGN.md gives for team
+member's own series, a team's current spread — is read from ``UserDay`` with the same rule DESIGN.md gives for team
 days, and the same ``REPORTING_DAYS`` the team recompute uses: a person counts
 with their latest observation no older than that; without one they are "not
 reporting".
@@ -38,9 +38,6 @@ METRIC_LABELS = {m: rules.LABELS[m] for m in METRICS}
 DAILY_MAX_DAYS = 90
 SPARK_DAYS = 90
 RISING_LIMIT = 5
-
-_LEADER_FIELDS = ("ssi", *rules.PILLARS, "delta7", "delta30")
-
 
 @dataclass
 class MemberRow:
@@ -238,7 +235,7 @@ def is_weekly(start: dt.date | None, end: dt.date) -> bool:
     return start is None or (end - start).days + 1 > DAILY_MAX_DAYS
 
 
-def _metric(metric: str) -> str:
+def metric_column(metric: str) -> str:
     # The column name goes into SQL text: only the five known names get there.
     if metric not in METRICS:
         raise ValueError(f"Unknown metric {metric!r}")
@@ -252,7 +249,7 @@ def member_series(
     (the mean of that week's observations, dated by its Monday). One query."""
     if not user_ids:
         return {}
-    column = _metric(metric)
+    column = metric_column(metric)
     period = "date_trunc('week', d.date)::date" if weekly else "d.date"
     sql = f"""
         SELECT d.user_id, {period} AS period, AVG(d.{column})
@@ -279,7 +276,7 @@ def aligned_series(
     their present."""
     if not user_ids:
         return {}
-    column = _metric(metric)
+    column = metric_column(metric)
     offset = "(d.date - f.first) / 7" if weekly else "d.date - f.first"
     sql = f"""
         WITH f AS (
@@ -337,7 +334,7 @@ def team_band(team: Team, metric: str, start: dt.date | None, end: dt.date, week
     week as the mean of its days. Points where fewer than ``floor`` members
     reported keep their date but lose their values: a gap, not a colleague's
     score. One query."""
-    _metric(metric)
+    metric_column(metric)
     period = "date_trunc('week', date)::date" if weekly else "date"
     sql = f"""
         SELECT {period}, AVG(median), AVG(p25), AVG(p75), MIN(reporting), MAX(members)
@@ -392,119 +389,6 @@ def team_spreads(rows: Sequence[MemberRow]) -> dict[str, Spread | None]:
     """Each metric's spread across the members reporting now."""
     current = [r for r in rows if r.reporting]
     return {m: spread(r.value(m) for r in current) for m in METRICS}
-
-
-# Everyone's stored latest reading (their summary): the same figures their
-# own dashboard shows.
-_CURRENT_SQL = """
-SELECT s.user_id, s.ssi, s.brand, s.people, s.insights, s.relationships
-FROM scoring_personsummary s
-WHERE s.as_of BETWEEN %(since)s AND %(today)s {users}
-ORDER BY s.user_id
-"""
-
-
-def current_values(today: dt.date, user_ids: Sequence[int] | None = None) -> dict[int, dict[str, Decimal | None]]:
-    """Everyone's (or these people's) latest values no older than a week. One query."""
-    params: dict = {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today}
-    users = ""
-    if user_ids is not None:
-        users, params["users"] = "AND s.user_id = ANY(%(users)s)", list(user_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(_CURRENT_SQL.format(users=users), params)
-        return {uid: dict(zip(METRICS, values, strict=True)) for uid, *values in cursor.fetchall()}
-
-
-def _spread_columns(metric: str) -> str:
-    column = f"s.{_metric(metric)}::float8"
-    return (f"count({column}), min({column}), percentile_cont(0.25) WITHIN GROUP (ORDER BY {column}), "
-            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {column}), "
-            f"percentile_cont(0.75) WITHIN GROUP (ORDER BY {column}), max({column})")
-
-
-# The same five numbers as ``spread`` over everyone's stored latest reading,
-# computed by PostgreSQL: with 10,000 people, one aggregate instead of sending
-# every row to Python on every team page.
-_ORGANISATION_SQL = f"""
-SELECT {", ".join(_spread_columns(m) for m in METRICS)}
-FROM scoring_personsummary s
-WHERE s.as_of BETWEEN %(since)s AND %(today)s
-"""
-
-
-def organisation_spreads(today: dt.date) -> dict[str, Spread | None]:
-    """Each metric's spread across everyone reporting now, in every team or none. One query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ORGANISATION_SQL, {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today})
-        values = cursor.fetchone()
-    out: dict[str, Spread | None] = {}
-    for n, metric in enumerate(METRICS):
-        people, *five = values[n * 6:(n + 1) * 6]
-        out[metric] = Spread(people, *(round(v, 3) for v in five)) if people else None
-    return out
-
-
-_TEAM_SPREADS_SQL = f"""
-SELECT m.team_id, {_spread_columns("ssi")}
-FROM tracking_membership m
-JOIN scoring_personsummary s ON s.user_id = m.user_id
-WHERE m.role = 'member' AND s.as_of BETWEEN %(since)s AND %(today)s
-GROUP BY m.team_id
-"""
-
-
-def team_current_spreads(today: dt.date) -> dict[int, Spread | None]:
-    """Each team's current SSI spread (members only), keyed by team id. One query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TEAM_SPREADS_SQL, {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today})
-        return {team_id: Spread(people, *(round(v, 3) for v in five)) for team_id, people, *five in cursor.fetchall()}
-
-
-@dataclass(frozen=True)
-class OrganisationCount:
-    """The people the organisation table's rows are made of: each team's members
-    (managers are not ranked, so not counted), a person in several teams once."""
-
-    members: int
-    teams: int
-    in_several: int
-    reporting: int
-    ssi: Spread | None
-
-
-def organisation_count(today: dt.date) -> OrganisationCount:
-    """Distinct team members, how many are in more than one team, and how many
-    report now, with their SSI spread. Two queries."""
-    members = list(Membership.objects.filter(role=Membership.Role.MEMBER).values_list("team_id", "user_id"))
-    teams_of: dict[int, int] = defaultdict(int)
-    for _, uid in members:
-        teams_of[uid] += 1
-    current = current_values(today, sorted(teams_of))
-    return OrganisationCount(
-        members=len(teams_of),
-        teams=Team.objects.count(),
-        in_several=sum(1 for n in teams_of.values() if n > 1),
-        reporting=len(current),
-        ssi=spread(v["ssi"] for v in current.values()),
-    )
-
-
-def organisation_medians(start: dt.date | None, end: dt.date, weekly: bool) -> dict[int, list[tuple[dt.date, float | None, int]]]:
-    """Every team's median SSI over time (from TeamDay), keyed by team id:
-    (date, median, reporting), weekly as the mean of the days. One query."""
-    period = "date_trunc('week', date)::date" if weekly else "date"
-    sql = f"""
-        SELECT team_id, {period}, AVG(median), MIN(reporting)
-        FROM scoring_teamday
-        WHERE metric = 'ssi' AND date >= %(start)s AND date <= %(end)s
-        GROUP BY 1, 2 ORDER BY 1, 2
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"start": start or dt.date.min, "end": end})
-        out: dict[int, list] = defaultdict(list)
-        for team_id, day, median, reporting in cursor.fetchall():
-            out[team_id].append((day, None if median is None else round(float(median), 3), reporting))
-    return dict(out)
 
 
 def heatmap_cells(

@@ -6,7 +6,7 @@ from decimal import Decimal
 import plotly.graph_objects as go
 import pytest
 
-from scoring import team_charts, teams
+from scoring import organisation_figures, team_charts, teams
 from scoring.models import TeamDay
 from tests.scoring import team_data
 from tests.scoring.team_data import TODAY, day
@@ -69,7 +69,7 @@ def test_current_spreads_for_the_team_and_the_organisation(east, team_history):
     # Brand 15, 16, 10 and relationships 15, 16, 20 across Sasha, Pat and Fran.
     assert (spreads["brand"].p25, spreads["brand"].median, spreads["brand"].p75) == (12.5, 15, 15.5)
     assert (spreads["relationships"].p25, spreads["relationships"].median, spreads["relationships"].p75) == (15.5, 16, 18)
-    organisation = teams.organisation_spreads(TODAY)["ssi"]
+    organisation = organisation_figures.organisation_spreads(TODAY)["ssi"]
     assert (organisation.people, organisation.p25, organisation.median, organisation.p75) == (4, 45, 55, 61)
 
 
@@ -151,7 +151,7 @@ def test_team_figures_are_valid_plotly_and_break_lines_at_gaps(east, team_histor
     assert median["y"] == [58.0, None, 60.0]
     spreads = teams.team_spreads(teams.leaderboard(east, TODAY))
     go.Figure(team_charts.pillar_boxes_figure(spreads))
-    versus = team_charts.versus_organisation_figure(spreads, teams.organisation_spreads(TODAY))
+    versus = team_charts.versus_organisation_figure(spreads, organisation_figures.organisation_spreads(TODAY))
     go.Figure(versus)
     assert versus["data"][0]["y"][0] == 15.0  # the team's median brand
 
