@@ -147,8 +147,15 @@ def project(goal: Goal, latest_day, trend: Trend | Slope | None) -> Projection:
 
 def current_goals(person) -> list[Goal]:
     """The goals shown now: the person's own first, then their manager's."""
-    found = {g.kind: g for g in Goal.objects.filter(user=person, replaced_at__isnull=True).select_related("set_by")}
-    return [found[kind] for kind in (Goal.Kind.OWN, Goal.Kind.MANAGER) if kind in found]
+    return current_goals_of([person.pk]).get(person.pk, [])
+
+
+def current_goals_of(user_ids) -> dict[int, list[Goal]]:
+    """``current_goals`` of many people in one query, keyed by person."""
+    found: dict[int, dict[str, Goal]] = {}
+    for g in Goal.objects.filter(user_id__in=list(user_ids), replaced_at__isnull=True).select_related("set_by"):
+        found.setdefault(g.user_id, {})[g.kind] = g
+    return {uid: [kinds[k] for k in (Goal.Kind.OWN, Goal.Kind.MANAGER) if k in kinds] for uid, kinds in found.items()}
 
 
 def history(person) -> list[Goal]:

@@ -28,7 +28,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from scoring import goals, insights, summary, summary_store
-from scoring.models import Annotation, Goal, PersonSummary
+from scoring.models import Annotation, PersonSummary
 from scoring.summary_store import dump, pillar_move
 from tracking import rules
 from tracking.locks import lock_recompute_people
@@ -159,7 +159,7 @@ def _refresh(users: list[int]) -> int:
         since = until - dt.timedelta(days=summary.ACTIVITY_DAYS - 1)
         totals[until] = _activity_totals(sorted(ids), since, until)
 
-    with_goals = set(Goal.objects.filter(user_id__in=users).values_list("user_id", flat=True).distinct())
+    standing_goals = goals.current_goals_of(users)
     notes: dict[int, list[Annotation]] = defaultdict(list)
     for note in Annotation.objects.filter(user_id__in=users).order_by("date", "id"):
         notes[note.user_id].append(note)
@@ -182,7 +182,7 @@ def _refresh(users: list[int]) -> int:
     now = timezone.now()
     rows = []
     for uid in users:
-        person, days = people[uid], window[uid]
+        days = window[uid]
         latest = days[-1]
         trend = summary.trend([(d["date"], d["ssi"]) for d in days])
         team_id = first_team.get(uid)
@@ -193,8 +193,7 @@ def _refresh(users: list[int]) -> int:
         coaching = summary.coaching(latest, totals[until].get(uid, {}), team_counts,
                                     team_names.get(team_id), until - dt.timedelta(days=summary.ACTIVITY_DAYS - 1),
                                     until)
-        projections = [goals.project(goal, latest, trend) for goal in goals.current_goals(person)] \
-            if uid in with_goals else []
+        projections = [goals.project(goal, latest, trend) for goal in standing_goals.get(uid, [])]
         team_members = members.get(team_id, [])
         inputs = _evidence_inputs(uid, own, team_names.get(team_id), team_members, pooled, team_inputs)
         evidence = stored_evidence.get(uid)
