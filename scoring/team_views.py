@@ -124,6 +124,12 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
     reporting_now = sum(r.reporting for r in rows)
     # Below the floor, a member would be looking at a colleague's own score.
     aggregate_shown = is_manager or reporting_now >= teams.PRIVACY_FLOOR
+    ids = [r.user_id for r in rows]
+    # The sparklines' series (SSI, daily, the last 90 days) is also the team
+    # chart's members' lines in its default view: read once.
+    sparks_from = teams.spark_start(today)
+    sparks = teams.member_series(ids, "ssi", sparks_from, today)
+    teams.with_sparks(rows, sparks)
     board = teams.sort_rows(teams.filter_rows(rows, params.q, params.silent), params.sort, params.descending)
     context = {
         "team": team,
@@ -146,7 +152,6 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
     }
     figures = context["figures"]
     names = {r.user_id: r.name for r in rows}
-    ids = [r.user_id for r in rows]
     if is_manager and params.align == "start":
         days = summary.RANGES[params.range]
         aligned_weekly = days is None or days > teams.DAILY_MAX_DAYS
@@ -161,7 +166,10 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
                                floor=0 if is_manager else teams.PRIVACY_FLOOR)
         members = []
         if is_manager:
-            series = teams.member_series(ids, params.metric, start, today, weekly)
+            same_as_sparks = params.metric == "ssi" and start == sparks_from and not weekly
+            series = sparks if same_as_sparks else teams.member_series(ids, params.metric, start, today, weekly)
+            if not weekly:
+                context["daily_series"] = series  # the heatmap's weeks are these days' means
             members = [(names[uid], series[uid]) for uid in ids if uid in series]
             if weekly:
                 context["weekly_series"] = series  # the heatmap's rows, already weekly
@@ -182,7 +190,10 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
         context["median_now"] = spreads["ssi"]
     if is_manager:
         weekly_series = context.pop("weekly_series", None)
-        if weekly_series is None:
+        daily_series = context.pop("daily_series", None)
+        if weekly_series is None and daily_series is not None:
+            weekly_series = teams.weekly_means(daily_series)
+        elif weekly_series is None:
             weekly_series = teams.member_series(ids, params.metric, start, today, weekly=True)
         weeks, heat_names, z = teams.heatmap_cells(weekly_series, rows)
         if weeks:

@@ -141,9 +141,9 @@ def is_reporting(last: dt.date | None, today: dt.date) -> bool:
 
 def leaderboard(team: Team, today: dt.date) -> list[MemberRow]:
     """As of ``today``, the team's day (``team_day``): every member (role "member"; managers are not ranked) with their current
-    values, 7- and 30-day change, rank now and rank a week ago, and a sparkline
-    of their SSI over the last ``SPARK_DAYS`` days. Sorted by rank, then name;
-    members not reporting come last. Two queries."""
+    values, 7- and 30-day change, rank now and rank a week ago. Sorted by rank,
+    then name; members not reporting come last. One query (``with_sparks``
+    adds the sparklines)."""
     week_ago = today - dt.timedelta(days=7)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -164,14 +164,25 @@ def leaderboard(team: Team, today: dt.date) -> list[MemberRow]:
             previous[uid] = prev_ssi
     ranks = _competition_ranks({r.user_id: r.ssi for r in rows if r.reporting})
     previous_ranks = _competition_ranks(previous)
-    sparks = member_series([r.user_id for r in rows], "ssi", today - dt.timedelta(days=SPARK_DAYS - 1), today)
     for row in rows:
         row.rank = ranks.get(row.user_id)
         row.previous_rank = previous_ranks.get(row.user_id)
         row.previous_ssi = previous.get(row.user_id)
-        row.spark = [v for _, v in sparks.get(row.user_id, [])]
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.name.lower()))
     return rows
+
+
+def spark_start(today: dt.date) -> dt.date:
+    """The first day a sparkline covers: the last ``SPARK_DAYS`` days up to ``today``."""
+    return today - dt.timedelta(days=SPARK_DAYS - 1)
+
+
+def with_sparks(rows: Sequence[MemberRow], series: dict[int, list[tuple[dt.date, float]]]) -> None:
+    """Each row's sparkline from ``series``: ``member_series`` of SSI, daily,
+    from ``spark_start`` to the team's day (which the team chart's default
+    view also draws, so one query serves both)."""
+    for row in rows:
+        row.spark = [v for _, v in series.get(row.user_id, [])]
 
 
 # Leaderboard columns that sort, in the order the table shows them.
@@ -250,20 +261,44 @@ def member_series(
     if not user_ids:
         return {}
     column = metric_column(metric)
-    period = "date_trunc('week', d.date)::date" if weekly else "d.date"
-    sql = f"""
-        SELECT d.user_id, {period} AS period, AVG(d.{column})
-        FROM scoring_userday d
-        WHERE d.user_id = ANY(%(users)s) AND d.date <= %(end)s AND d.date >= %(start)s
-          AND d.{column} IS NOT NULL
-        GROUP BY 1, 2 ORDER BY 1, 2
-    """
+    params = {"users": list(user_ids), "start": start or dt.date.min, "end": end}
+    where = f"d.user_id = ANY(%(users)s) AND d.date <= %(end)s AND d.date >= %(start)s AND d.{column} IS NOT NULL"
+    out: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"users": list(user_ids), "start": start or dt.date.min, "end": end})
-        out: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
-        for uid, period, value in cursor.fetchall():
-            out[uid].append((period, round(float(value), 3)))
+        if weekly:
+            cursor.execute(f"""
+                SELECT d.user_id, date_trunc('week', d.date)::date, AVG(d.{column})
+                FROM scoring_userday d WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2
+            """, params)
+            for uid, week, value in cursor.fetchall():
+                out[uid].append((week, round(float(value), 3)))
+        else:
+            # One row per person and day already (the unique key): read in
+            # index order, with nothing to aggregate.
+            # float8: the nearest double of a three-decimal value, which is
+            # what the charts take, without building a Decimal per row.
+            cursor.execute(f"SELECT d.user_id, d.date, d.{column}::float8 FROM scoring_userday d WHERE {where} "
+                           "ORDER BY 1, 2", params)
+            for uid, day, value in cursor.fetchall():
+                out[uid].append((day, value))
     return dict(out)
+
+
+def weekly_means(series: dict[int, list[tuple[dt.date, float]]]) -> dict[int, list[tuple[dt.date, float]]]:
+    """``member_series(..., weekly=True)`` of the same days, from the daily
+    series already read: each week's mean, dated by its Monday."""
+    out = {}
+    for uid, points in series.items():
+        # Sums in thousandths (the values' own precision) are exact, so each
+        # mean rounds as PostgreSQL's AVG of the stored numbers does.
+        weeks: dict[int, list[int]] = {}  # by the Monday's ordinal
+        for day, value in points:
+            week = weeks.setdefault(day.toordinal() - day.weekday(), [0, 0])
+            week[0] += round(value * 1000)
+            week[1] += 1
+        out[uid] = [(dt.date.fromordinal(monday), round(total / count / 1000, 3))
+                    for monday, (total, count) in sorted(weeks.items())]
+    return out
 
 
 def aligned_series(

@@ -33,6 +33,7 @@ def test_the_leaderboard_ranks_reporting_members_with_changes_and_last_logged_da
     assert (pat.ssi, pat.delta7, pat.delta30, pat.last_logged) == (Decimal("64"), Decimal("-2"), Decimal("-6"), day(1))
     assert (fran.brand, fran.relationships) == (Decimal("10"), Decimal("20"))
     # The sparkline is the last 90 days of SSI, in date order.
+    teams.with_sparks(rows, teams.member_series([r.user_id for r in rows], "ssi", teams.spark_start(TODAY), TODAY))
     assert sasha.spark == [50.0, 52.0, 67.0, 62.0, 60.0]
 
 
@@ -132,6 +133,9 @@ def test_the_heatmap_has_a_row_per_member_and_gaps_for_silent_weeks(east, team_h
     assert weeks[0] == dt.date(2026, 4, 13) and weeks[-1] == dt.date(2026, 5, 18)
     sasha = dict(zip(weeks, z[1], strict=True))
     assert sasha[dt.date(2026, 5, 18)] == 61.0 and sasha[dt.date(2026, 4, 27)] is None
+    # The team page's default view takes the same weeks from the days it already read.
+    daily = teams.member_series([r.user_id for r in rows], "ssi", day(89), TODAY)
+    assert teams.weekly_means(daily) == series
     figure = team_charts.heatmap_figure(weeks, ["<a href='x'>Pat</a>", "Sam", "Sam", "Theo"], z, "ssi")
     go.Figure(figure)
     assert figure["data"][0]["y"] == ["&lt;a href='x'&gt;Pat&lt;/a&gt;", "Sam", "Sam (2)", "Theo"]

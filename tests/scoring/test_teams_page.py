@@ -163,15 +163,15 @@ def test_the_team_page_costs_the_same_queries_for_any_team_size(client, east, ma
     client.get(url)  # warm the session
     # 1 session, 2 user, 3 team by slug, 4 is the viewer its manager, 5 the
     # members' time zones (the team's day), 6 leaderboard rows (stored
-    # summaries), 7 sparkline series, 8 team band (TeamDay), 9 members' lines,
-    # 10 organisation's current values, 11 heatmap weekly series.
-    with django_assert_num_queries(11):
+    # summaries), 7 sparkline series (also the members' lines and, by week,
+    # the heatmap), 8 team band (TeamDay), 9 organisation's current values.
+    with django_assert_num_queries(9):
         client.get(url)
     for i in range(6):
         person = make_user(f"extra{i}@example.com", name=f"Extra {i}")
         Membership.objects.create(user=person, team=east)
         derived(person, i, 40 + i)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         html = client.get(url).content.decode()
     assert "Extra 5" in html
 
