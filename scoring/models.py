@@ -104,6 +104,12 @@ class TeamDay(models.Model):
             models.UniqueConstraint(fields=["team", "metric", "date"], name="teamday_unique_team_metric_date"),
             models.CheckConstraint(condition=models.Q(reporting__lte=models.F("members")), name="teamday_reporting_le_members"),
         ]
+        indexes = [
+            # The organisation view: every team's median of one metric over a
+            # range of dates, read from the index alone.
+            models.Index(fields=["metric", "date"], include=["team", "median", "reporting"],
+                         name="teamday_metric_date"),
+        ]
 
     def __str__(self):
         return f"{self.team_id} {self.metric} {self.date}"

@@ -3,49 +3,34 @@ headline count, and every team's median over time. Computed here, and only
 here, from the stored summaries and ``TeamDay``; the team page compares its
 members against ``organisation_spreads``.
 
-Each function costs one or two queries, whatever the organisation's size.
+Each function costs one query, whatever the organisation's size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import connection
 
 from scoring.recompute_sql import REPORTING_DAYS
-from scoring.teams import METRICS, Spread, metric_column, spread
-from tracking.models import Membership, Team
-
-# Everyone's stored latest reading (their summary): the same figures their
-# own dashboard shows.
-_CURRENT_SQL = """
-SELECT s.user_id, s.ssi, s.brand, s.people, s.insights, s.relationships
-FROM scoring_personsummary s
-WHERE s.as_of BETWEEN %(since)s AND %(today)s {users}
-ORDER BY s.user_id
-"""
-
-
-def current_values(today: dt.date, user_ids: Sequence[int] | None = None) -> dict[int, dict[str, Decimal | None]]:
-    """Everyone's (or these people's) latest values no older than a week. One query."""
-    params: dict = {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today}
-    users = ""
-    if user_ids is not None:
-        users, params["users"] = "AND s.user_id = ANY(%(users)s)", list(user_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(_CURRENT_SQL.format(users=users), params)
-        return {uid: dict(zip(METRICS, values, strict=True)) for uid, *values in cursor.fetchall()}
+from scoring.teams import METRICS, Spread, metric_column
 
 
 def _spread_columns(metric: str) -> str:
+    """count, min, [p25, median, p75], max of ``metric`` (alias ``s``): one sort
+    gives all three percentiles."""
     column = f"s.{metric_column(metric)}::float8"
-    return (f"count({column}), min({column}), percentile_cont(0.25) WITHIN GROUP (ORDER BY {column}), "
-            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {column}), "
-            f"percentile_cont(0.75) WITHIN GROUP (ORDER BY {column}), max({column})")
+    return (f"count({column}), min({column}), "
+            f"percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY {column}), max({column})")
+
+
+def _spread(people: int, low, quartiles, high) -> Spread | None:
+    """A ``Spread`` from ``_spread_columns``' four values (None when nobody counts)."""
+    if not people:
+        return None
+    return Spread(people, *(round(v, 3) for v in (low, *quartiles, high)))
 
 
 # The same five numbers as ``spread`` over everyone's stored latest reading,
@@ -63,11 +48,7 @@ def organisation_spreads(today: dt.date) -> dict[str, Spread | None]:
     with connection.cursor() as cursor:
         cursor.execute(_ORGANISATION_SQL, {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today})
         values = cursor.fetchone()
-    out: dict[str, Spread | None] = {}
-    for n, metric in enumerate(METRICS):
-        people, *five = values[n * 6:(n + 1) * 6]
-        out[metric] = Spread(people, *(round(v, 3) for v in five)) if people else None
-    return out
+    return {metric: _spread(*values[n * 4:(n + 1) * 4]) for n, metric in enumerate(METRICS)}
 
 
 _TEAM_SPREADS_SQL = f"""
@@ -83,7 +64,7 @@ def team_current_spreads(today: dt.date) -> dict[int, Spread | None]:
     """Each team's current SSI spread (members only), keyed by team id. One query."""
     with connection.cursor() as cursor:
         cursor.execute(_TEAM_SPREADS_SQL, {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today})
-        return {team_id: Spread(people, *(round(v, 3) for v in five)) for team_id, people, *five in cursor.fetchall()}
+        return {team_id: _spread(*values) for team_id, *values in cursor.fetchall()}
 
 
 @dataclass(frozen=True)
@@ -98,21 +79,26 @@ class OrganisationCount:
     ssi: Spread | None
 
 
+# Each team member once (with how many teams they are in), joined to their
+# stored latest reading when it is recent enough to count.
+_COUNT_SQL = f"""
+WITH m AS (
+    SELECT user_id, count(*) AS teams FROM tracking_membership WHERE role = 'member' GROUP BY user_id
+)
+SELECT count(*), count(*) FILTER (WHERE m.teams > 1), (SELECT count(*) FROM tracking_team),
+       {_spread_columns("ssi")}
+FROM m LEFT JOIN scoring_personsummary s ON s.user_id = m.user_id AND s.as_of BETWEEN %(since)s AND %(today)s
+"""
+
+
 def organisation_count(today: dt.date) -> OrganisationCount:
     """Distinct team members, how many are in more than one team, and how many
-    report now, with their SSI spread. Two queries."""
-    members = list(Membership.objects.filter(role=Membership.Role.MEMBER).values_list("team_id", "user_id"))
-    teams_of: dict[int, int] = defaultdict(int)
-    for _, uid in members:
-        teams_of[uid] += 1
-    current = current_values(today, sorted(teams_of))
-    return OrganisationCount(
-        members=len(teams_of),
-        teams=Team.objects.count(),
-        in_several=sum(1 for n in teams_of.values() if n > 1),
-        reporting=len(current),
-        ssi=spread(v["ssi"] for v in current.values()),
-    )
+    report now, with their SSI spread. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_SQL, {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today})
+        members, in_several, teams, *ssi = cursor.fetchone()
+    return OrganisationCount(members=members, teams=teams, in_several=in_several, reporting=ssi[0],
+                             ssi=_spread(*ssi))
 
 
 def organisation_medians(start: dt.date | None, end: dt.date, weekly: bool) -> dict[int, list[tuple[dt.date, float | None, int]]]:
