@@ -9,6 +9,7 @@ hover labels only as data (a trace's name, a category), never as part of a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 
 from scoring.chart_tables import NO_TABLE
@@ -24,15 +25,6 @@ TEAM_COLOUR = "#0072B2"
 ORG_COLOUR = "#E69F00"
 
 
-def _x(value) -> str | int:
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def _gap(previous, current, step: int) -> bool:
-    if isinstance(current, dt.date):
-        return (current - previous).days > step
-    return current - previous > step
-
 
 def gapped(points: Sequence[tuple], step: int, tolerance: int | None = None) -> tuple[list, list]:
     """x and y for a line that breaks where a period has no value: a null point
@@ -41,16 +33,30 @@ def gapped(points: Sequence[tuple], step: int, tolerance: int | None = None) -> 
     logs every other day still reads as a line, a silent fortnight as a gap."""
     xs: list = []
     ys: list = []
+    limit = tolerance or step
     previous = None
     for x, y in points:
-        if previous is not None and _gap(previous, x, tolerance or step):
-            after = previous + dt.timedelta(days=step) if isinstance(previous, dt.date) else previous + 1
-            xs.append(_x(after))
-            ys.append(None)
-        xs.append(_x(x))
+        if isinstance(x, dt.date):
+            # Dates as ordinals: a team's fifty lines are a few thousand points.
+            day = x.toordinal()
+            if previous is not None and day - previous > limit:
+                xs.append(_iso(previous + step))
+                ys.append(None)
+            xs.append(_iso(day))
+        else:
+            day = x
+            if previous is not None and day - previous > limit:
+                xs.append(previous + 1)
+                ys.append(None)
+            xs.append(x)
         ys.append(y)
-        previous = x
+        previous = day
     return xs, ys
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(ordinal: int) -> str:
+    return dt.date.fromordinal(ordinal).isoformat()
 
 
 def _axis_title(metric: str) -> str:
