@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from scoring import person_summary, trends
+from scoring import person_summary, team_summary, trends
 from scoring.models import Anomaly, TeamDay, TeamMemberDay, UserDay
 from scoring.recompute_sql import REPORTING_DAYS
 from tracking.models import Snapshot, Team, User
@@ -95,6 +95,8 @@ def nightly(sample: int = DEFAULT_SAMPLE) -> dict:
     # person's coaching card and the team weeks their insights pool, and the
     # coaching window moves with the day.
     summaries = person_summary.refresh_everyone()
+    # Then each team's default view, for the day that has begun.
+    team_summary.refresh_everyone()
     result = {
         "people_checked": len(people), "people_repaired": repaired_people,
         "teams_checked": len(teams), "teams_repaired": repaired_teams, "summaries": summaries,

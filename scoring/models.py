@@ -349,3 +349,28 @@ class PersonSummary(models.Model):
 
     def __str__(self):
         return f"{self.user_id} as of {self.as_of}"
+
+
+class TeamSummary(models.Model):
+    """A team's default view as its manager opens it (SSI, the last 90 days,
+    calendar dates), computed by the recompute (``scoring.team_summary.refresh``)
+    for the team's day ``as_of``: each member's sparkline and the figures drawn
+    from their lines. ``roster`` is the members, as [id, name] in leaderboard
+    order, that the figures show; a page uses them only while its own
+    leaderboard reads the same, and otherwise draws the view itself.
+    """
+
+    team = models.OneToOneField("tracking.Team", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    roster = models.JSONField(default=list)
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(as_of__gte=rules.FIRST_DATE), name="teamsummary_date_from_2014",
+                                   violation_error_message=rules.DATE_TOO_EARLY),
+        ]
+
+    def __str__(self):
+        return f"team {self.team_id} as of {self.as_of}"

@@ -66,7 +66,7 @@ def recompute_batch(people: list[list], requests: list[int] | None = None) -> di
 @shared_task(**_RETRY)
 def recompute_team(team_id: int, since: str | None = None, requests: list[int] | None = None) -> int:
     """Recompute one team's days, members' standing and pillar anomalies from ``since`` on."""
-    return outbox.fulfil(requests, lambda: trends.recompute_team(team_id, _date(since)))
+    return outbox.fulfil(requests, lambda: trends.recompute_roster(team_id, _date(since)))
 
 
 @shared_task(**_RETRY)

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 
-from scoring import organisation_figures, summary, team_charts, teams
+from scoring import organisation_figures, summary, team_charts, team_summary, teams
 from tracking.access import (
     get_people_for_viewer,
     get_team_for_viewer,
@@ -125,11 +125,16 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
     # Below the floor, a member would be looking at a colleague's own score.
     aggregate_shown = is_manager or reporting_now >= teams.PRIVACY_FLOOR
     ids = [r.user_id for r in rows]
-    # The sparklines' series (SSI, daily, the last 90 days) is also the team
-    # chart's members' lines in its default view: read once.
-    sparks_from = teams.spark_start(today)
-    sparks = teams.member_series(ids, "ssi", sparks_from, today)
-    teams.with_sparks(rows, sparks)
+    # The default view's member figures and every sparkline, as the recompute
+    # stored them for this day and these members; otherwise drawn here.
+    stored = team_summary.read(team, today, rows)
+    default_view = (params.range, params.metric, params.align) == (summary.DEFAULT_RANGE, "ssi", "calendar")
+    spark_series = None
+    if stored is None:
+        spark_series = team_summary.spark_series(rows, today)
+        sparks = team_summary.sparklines(rows, spark_series)
+    else:
+        sparks = stored["sparks"]
     board = teams.sort_rows(teams.filter_rows(rows, params.q, params.silent), params.sort, params.descending)
     context = {
         "team": team,
@@ -147,12 +152,12 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
         "privacy_floor": teams.PRIVACY_FLOOR,
         "aggregate_shown": aggregate_shown,
         "board_shown": is_manager or team.leaderboard_visible,
-        "board": [(row, team_charts.sparkline(row.spark)) for row in board],
+        "board": [(row, sparks.get(row.user_id, "")) for row in board],
         "figures": {},
     }
     figures = context["figures"]
-    names = {r.user_id: r.name for r in rows}
     if is_manager and params.align == "start":
+        names = {r.user_id: r.name for r in rows}
         days = summary.RANGES[params.range]
         aligned_weekly = days is None or days > teams.DAILY_MAX_DAYS
         series = teams.aligned_series(ids, params.metric, days, aligned_weekly)
@@ -161,25 +166,25 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
             teams.aligned_band(series), params.metric, aligned_weekly,
         )
         context["aligned_weekly"] = aligned_weekly
+        weeks, heat_names, z = teams.heatmap_cells(
+            teams.member_series(ids, params.metric, start, today, weekly=True), rows)
+        if weeks:
+            figures["heatmap"] = team_charts.heatmap_figure(weeks, heat_names, z, params.metric)
+    elif is_manager:
+        if default_view and stored is not None:
+            figures.update({key: stored[key] for key in ("band", "heatmap") if key in stored})
+        else:
+            figures.update(team_summary.member_figures(team, rows, params.metric, start, today, spark_series))
     elif aggregate_shown:
-        band = teams.team_band(team, params.metric, start, today, weekly,
-                               floor=0 if is_manager else teams.PRIVACY_FLOOR)
-        members = []
-        if is_manager:
-            same_as_sparks = params.metric == "ssi" and start == sparks_from and not weekly
-            series = sparks if same_as_sparks else teams.member_series(ids, params.metric, start, today, weekly)
-            if not weekly:
-                context["daily_series"] = series  # the heatmap's weeks are these days' means
-            members = [(names[uid], series[uid]) for uid in ids if uid in series]
-            if weekly:
-                context["weekly_series"] = series  # the heatmap's rows, already weekly
-        if band or members:
-            figures["band"] = team_charts.team_band_figure(band, params.metric, members, weekly)
-            context["band_caption"] = (
-                f"{teams.METRIC_LABELS[params.metric]}: team median and middle half (p25–p75)"
-                + (", with each member's line" if is_manager else "")
-                + (" · weekly means" if weekly else "")
-            )
+        band = teams.team_band(team, params.metric, start, today, weekly, floor=teams.PRIVACY_FLOOR)
+        if band:
+            figures["band"] = team_charts.team_band_figure(band, params.metric, (), weekly)
+    if "band" in figures and not (is_manager and params.align == "start"):
+        context["band_caption"] = (
+            f"{teams.METRIC_LABELS[params.metric]}: team median and middle half (p25–p75)"
+            + (", with each member's line" if is_manager else "")
+            + (" · weekly means" if weekly else "")
+        )
     if aggregate_shown:
         spreads = teams.team_spreads(rows)
         if any(spreads[p] for p in teams.METRICS[1:]):
@@ -189,15 +194,7 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
                 figures["versus"] = team_charts.versus_organisation_figure(spreads, organisation)
         context["median_now"] = spreads["ssi"]
     if is_manager:
-        weekly_series = context.pop("weekly_series", None)
-        daily_series = context.pop("daily_series", None)
-        if weekly_series is None and daily_series is not None:
-            weekly_series = teams.weekly_means(daily_series)
-        elif weekly_series is None:
-            weekly_series = teams.member_series(ids, params.metric, start, today, weekly=True)
-        weeks, heat_names, z = teams.heatmap_cells(weekly_series, rows)
-        if weeks:
-            figures["heatmap"] = team_charts.heatmap_figure(weeks, heat_names, z, params.metric)
+        if "heatmap" in figures:
             context["heatmap_caption"] = f"{teams.METRIC_LABELS[params.metric]} by member and week (weekly means)"
             context["heatmap_height"] = figures["heatmap"]["layout"]["height"]
         context["rising"], context["slipping"] = teams.rising_and_slipping(rows)

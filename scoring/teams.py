@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
@@ -58,7 +58,6 @@ class MemberRow:
     previous_ssi: Decimal | None = None
     rank: int | None = None
     previous_rank: int | None = None
-    spark: list[float] = field(default_factory=list)
 
     @property
     def ssi_whole(self) -> int | None:
@@ -142,8 +141,7 @@ def is_reporting(last: dt.date | None, today: dt.date) -> bool:
 def leaderboard(team: Team, today: dt.date) -> list[MemberRow]:
     """As of ``today``, the team's day (``team_day``): every member (role "member"; managers are not ranked) with their current
     values, 7- and 30-day change, rank now and rank a week ago. Sorted by rank,
-    then name; members not reporting come last. One query (``with_sparks``
-    adds the sparklines)."""
+    then name; members not reporting come last. One query."""
     week_ago = today - dt.timedelta(days=7)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -175,14 +173,6 @@ def leaderboard(team: Team, today: dt.date) -> list[MemberRow]:
 def spark_start(today: dt.date) -> dt.date:
     """The first day a sparkline covers: the last ``SPARK_DAYS`` days up to ``today``."""
     return today - dt.timedelta(days=SPARK_DAYS - 1)
-
-
-def with_sparks(rows: Sequence[MemberRow], series: dict[int, list[tuple[dt.date, float]]]) -> None:
-    """Each row's sparkline from ``series``: ``member_series`` of SSI, daily,
-    from ``spark_start`` to the team's day (which the team chart's default
-    view also draws, so one query serves both)."""
-    for row in rows:
-        row.spark = [v for _, v in series.get(row.user_id, [])]
 
 
 # Leaderboard columns that sort, in the order the table shows them.

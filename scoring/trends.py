@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import connection, transaction
 from django.utils import timezone
 
-from scoring import person_summary
+from scoring import person_summary, team_summary
 from scoring.models import Anomaly
 from scoring.recompute_sql import PILLAR_ANOMALY_SQL, RECOMPUTE_SQL, TEAM_SQL
 from tracking.locks import lock_recompute_people, lock_recompute_team
@@ -85,13 +85,25 @@ def recompute_with_teams(user_ids: Iterable[int], since: dt.date | None = None) 
     transaction: a reader (or a test) that sees the new person rows sees the
     team rows that follow from them. Locks are taken people first, then teams,
     each in id order, so two of these never deadlock. Their summaries come
-    last, in the same transaction: standings and coaching read the team rows."""
+    last, in the same transaction: standings and coaching read the team rows,
+    and each team's default view reads its members' summaries."""
     users = sorted(set(user_ids))
     with transaction.atomic():
         written = recompute_people(users, since)
-        for team_id in team_ids_for(users):
+        team_ids = team_ids_for(users)
+        for team_id in team_ids:
             recompute_team(team_id, since)
         person_summary.refresh(users)
+        team_summary.refresh(team_ids)
+    return written
+
+
+def recompute_roster(team_id: int, since: dt.date | None = None) -> int:
+    """A team whose roster changed: its days, then its default view, in one
+    transaction. Returns the number of team days written."""
+    with transaction.atomic():
+        written = recompute_team(team_id, since)
+        team_summary.refresh([team_id])
     return written
 
 
@@ -209,8 +221,10 @@ def recompute_everyone(since: dt.date | None = None, jobs: int = 1) -> tuple[int
         return kind, recompute_people(item, since) if kind == "people" else recompute_team(item, since)
 
     done = _run(jobs, run, tasks)
-    # Summaries last: they read the person and team rows just written.
+    # Summaries last: they read the person and team rows just written, and
+    # the teams' default views read the people's summaries.
     _run(jobs, person_summary.refresh_batch, person_summary.everyone_batches(jobs))
+    _run(jobs, team_summary.refresh, [team_ids[n::jobs] for n in range(max(1, jobs))])
     days = sum(written for kind, written in done if kind == "people")
     team_days = sum(written for kind, written in done if kind == "team")
     return len(ids), days, len(team_ids), team_days

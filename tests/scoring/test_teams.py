@@ -6,7 +6,7 @@ from decimal import Decimal
 import plotly.graph_objects as go
 import pytest
 
-from scoring import organisation_figures, team_charts, teams
+from scoring import organisation_figures, team_charts, team_summary, teams
 from scoring.models import TeamDay
 from tests.scoring import team_data
 from tests.scoring.team_data import TODAY, day
@@ -33,8 +33,8 @@ def test_the_leaderboard_ranks_reporting_members_with_changes_and_last_logged_da
     assert (pat.ssi, pat.delta7, pat.delta30, pat.last_logged) == (Decimal("64"), Decimal("-2"), Decimal("-6"), day(1))
     assert (fran.brand, fran.relationships) == (Decimal("10"), Decimal("20"))
     # The sparkline is the last 90 days of SSI, in date order.
-    teams.with_sparks(rows, teams.member_series([r.user_id for r in rows], "ssi", teams.spark_start(TODAY), TODAY))
-    assert sasha.spark == [50.0, 52.0, 67.0, 62.0, 60.0]
+    sparks = team_summary.spark_series(rows, TODAY)
+    assert [v for _, v in sparks[sasha.user_id]] == [50.0, 52.0, 67.0, 62.0, 60.0]
 
 
 def test_managers_are_not_ranked_on_their_own_team(east, team_history, manager):

@@ -1,6 +1,7 @@
 """The team page as a manager and as a member see it, its htmx updates, the
 compare view and the organisation view."""
 
+import datetime as dt
 import json
 import re
 from decimal import Decimal
@@ -9,7 +10,8 @@ import plotly.graph_objects as go
 import pytest
 from django.urls import reverse
 
-from scoring.models import TeamDay
+from scoring import team_summary, teams
+from scoring.models import TeamDay, TeamSummary
 from tests.conftest import make_user
 from tests.scoring import team_data
 from tests.scoring.team_data import NOW, day, derived
@@ -163,17 +165,72 @@ def test_the_team_page_costs_the_same_queries_for_any_team_size(client, east, ma
     client.get(url)  # warm the session
     # 1 session, 2 user, 3 team by slug, 4 is the viewer its manager, 5 the
     # members' time zones (the team's day), 6 leaderboard rows (stored
-    # summaries), 7 sparkline series (also the members' lines and, by week,
-    # the heatmap), 8 team band (TeamDay), 9 organisation's current values.
-    with django_assert_num_queries(9):
+    # summaries), 7 the team's stored default view (none yet), 8 sparkline
+    # series (also the members' lines and, by week, the heatmap), 9 team band
+    # (TeamDay), 10 organisation's current values.
+    with django_assert_num_queries(10):
         client.get(url)
     for i in range(6):
         person = make_user(f"extra{i}@example.com", name=f"Extra {i}")
         Membership.objects.create(user=person, team=east)
         derived(person, i, 40 + i)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         html = client.get(url).content.decode()
     assert "Extra 5" in html
+    # Once the recompute has stored the default view, the page reads it: no
+    # series and no band of its own.
+    team_summary.refresh([east.pk])
+    with django_assert_num_queries(8):
+        assert "Extra 5" in client.get(url).content.decode()
+
+
+def test_the_stored_default_view_draws_what_the_page_would_draw_itself(client, east, manager, team_history):
+    _team_days(east, {3: Decimal(58), 1: Decimal(60)})
+    client.force_login(manager)
+    url = reverse("scoring:team", args=["east"])
+    drawn = client.get(url).content.decode()
+    team_summary.refresh([east.pk])
+    stored = client.get(url).content.decode()
+    assert _figures(stored) == _figures(drawn)
+    assert _rows(stored) == _rows(drawn)
+    assert re.findall(r'<polyline points="([^"]+)"', stored) == re.findall(r'<polyline points="([^"]+)"', drawn)
+
+
+def test_a_renamed_member_or_a_new_day_is_drawn_afresh_not_read_from_the_stored_view(
+        client, east, manager, team_history, time_machine):
+    client.force_login(manager)
+    url = reverse("scoring:team", args=["east"])
+    team_summary.refresh([east.pk])
+    sales = team_history["sales"]
+    sales.name = "Sasha Renamed"
+    sales.save(update_fields=["name"])
+    figures = _figures(client.get(url).content.decode())
+    assert "Sasha Renamed" in [t["name"] for t in figures["team-band-data"]["data"]]
+    assert "Sasha Renamed" in figures["team-heatmap-data"]["data"][0]["y"]
+    # Stored again, it serves its own day; the next day's page (another 90
+    # days) draws its own until the nightly run stores that day's.
+    team_summary.refresh([east.pk])
+    assert team_summary.read(east, day(0), teams.leaderboard(east, day(0))) is not None
+    time_machine.move_to(NOW + dt.timedelta(days=1), tick=False)
+    assert teams.team_day(east) == day(-1)
+    assert team_summary.read(east, day(-1), teams.leaderboard(east, day(-1))) is None
+
+
+def test_a_recompute_brings_the_stored_view_up_to_date(client, east, manager, team_history):
+    from scoring import trends
+    from tracking.models import Snapshot
+
+    client.force_login(manager)
+    url = reverse("scoring:team", args=["east"])
+    team_summary.refresh([east.pk])
+    peer = team_history["peer"]
+    Snapshot.objects.create(user=peer, date=day(0), ssi=Decimal("71"), brand=Decimal("17"), people=Decimal("18"),
+                            insights=Decimal("18"), relationships=Decimal("18"))
+    trends.recompute_with_teams([peer.pk], day(0))
+    assert TeamSummary.objects.get(team=east).as_of == day(0)
+    band = _figures(client.get(url).content.decode())["team-band-data"]["data"]
+    pat = next(t for t in band if t["name"] == "Pat Peer")
+    assert (pat["x"][-1], pat["y"][-1]) == (day(0).isoformat(), 71.0)
 
 
 def test_a_new_member_shows_on_the_team_page_at_once(client, east, manager, team_history):

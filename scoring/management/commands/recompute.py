@@ -11,7 +11,7 @@ import argparse
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring import person_summary, trends
+from scoring import person_summary, team_summary, trends
 from tracking.management.arguments import iso_date
 from tracking.models import User
 
@@ -45,6 +45,7 @@ class Command(BaseCommand):
             team_ids = trends.team_ids_for(ids)
             team_days = sum(trends.recompute_team(team_id, since) for team_id in team_ids)
             person_summary.refresh(ids)
+            team_summary.refresh(team_ids)
             people, teams = len(ids), len(team_ids)
         else:
             people, days, teams, team_days = trends.recompute_everyone(since, jobs)
