@@ -158,10 +158,18 @@ def current_goals_of(user_ids) -> dict[int, list[Goal]]:
     return {uid: [kinds[k] for k in (Goal.Kind.OWN, Goal.Kind.MANAGER) if k in kinds] for uid, kinds in found.items()}
 
 
-def history(person) -> list[Goal]:
-    """Goals that a newer one of their kind replaced, newest first."""
-    return list(Goal.objects.filter(user=person, replaced_at__isnull=False)
-                .select_related("set_by").order_by("-replaced_at", "-id")[:HISTORY_SHOWN])
+def shown(person) -> tuple[list[Goal], list[Goal]]:
+    """``current_goals`` of one person and the goals that a newer one of their
+    kind replaced, newest first, from one query (the dashboard shows both)."""
+    current: dict[str, Goal] = {}
+    replaced = []
+    for goal in Goal.objects.filter(user=person).select_related("set_by"):
+        if goal.replaced_at is None:
+            current[goal.kind] = goal
+        else:
+            replaced.append(goal)
+    replaced.sort(key=lambda g: (g.replaced_at, g.pk), reverse=True)
+    return [current[k] for k in (Goal.Kind.OWN, Goal.Kind.MANAGER) if k in current], replaced[:HISTORY_SHOWN]
 
 
 def kind_set_by(setter: User, person: User) -> str:

@@ -24,7 +24,7 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
     start = summary.range_start(key, today)
     rows = summary.days_for(person, start)
     stored = summary_store.read(person)
-    current = goals.current_goals(person)
+    current, replaced = goals.shown(person)
     notes = list(Annotation.objects.filter(user=person).order_by("date", "id"))
     anomalies = list(Anomaly.objects.filter(user=person, date__gte=today - dt.timedelta(days=ANOMALY_DAYS))
                      .order_by("-date", "kind"))
@@ -51,7 +51,7 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
         # recompute has not seen the goal as it stands).
         "goals": current,
         "goal_items": [(g, projections[g.pk]) for g in current],
-        "goal_history": goals.history(person),
+        "goal_history": replaced,
         "effects": effects,
         "effects_pending": effects_pending,
         "anomalies": [(a, anomaly_detail_text(a, team_names)) for a in anomalies],
