@@ -10,7 +10,7 @@ from celery.worker import state
 from django.core.management import CommandError, call_command
 
 from scoring import checks, trends
-from scoring.models import Anomaly, TeamDay, TeamMemberDay, UserDay
+from scoring.models import Anomaly, TeamDay, TeamMemberDay, TeamSummary, UserDay
 from scoring.tasks import recompute_person
 from tests.conftest import _queue_length, snap, wait_for
 
@@ -72,6 +72,8 @@ def test_the_nightly_run_records_who_stopped_reporting(sales, east):
         checks.nightly(sample=0)
     assert Anomaly.objects.filter(user=sales, kind="not_reporting", date=D(2026, 2, 17)).exists()
     assert TeamDay.objects.filter(team=east, date=D(2026, 2, 17)).exists()  # team days reach today
+    # And every team's default view is stored for the day that has begun.
+    assert TeamSummary.objects.get(team=east).as_of == D(2026, 2, 17)
 
 
 
@@ -126,7 +128,10 @@ def test_the_recompute_command_rebuilds_people_and_their_teams(sales, peer, east
         assert UserDay.objects.filter(user=sales).count() == len(SERIES)
         assert not UserDay.objects.filter(user=peer).exists()
         assert TeamDay.objects.get(team=east, metric="ssi", date=D(2026, 1, 2)).reporting == 2
+        assert TeamSummary.objects.get(team=east).roster == [[sales.pk, sales.name], [peer.pk, peer.name]]
         UserDay.objects.all().delete()
+        TeamSummary.objects.all().delete()
         call_command("recompute", "--all", "--since", "2026-01-05")
+        assert TeamSummary.objects.get(team=east).as_of == D(2026, 2, 12)
     assert sorted(UserDay.objects.values_list("date", flat=True)) == [d for d in SERIES if d >= D(2026, 1, 5)]
     assert "Recomputed 5 day(s) for 2 person(s)" in capsys.readouterr().out
