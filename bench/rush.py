@@ -13,6 +13,10 @@ reading a page for 0.5–1.5 s before its next, then:
 - team pages: gunicorn restarted, then each team's page exactly once, by its
   manager.
 
+After each rush, 21 of its visits again, one at a time: the page's own cost
+with nothing queued before it (latency, and gunicorn's CPU time per visit
+from /proc).
+
 Each visit is a fresh connection (a phone opening the app), timed from connect
 to the last byte of the answer. Errors count connection failures and every
 answer that is not 200. A visit list never repeats, so the run ends when it is
@@ -146,6 +150,39 @@ class Server:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
 
+    def cpu_ms(self) -> float:
+        """CPU time (user + system) used so far by gunicorn's master and workers, in ms."""
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        total = 0
+        for pid in [self.process.pid, *map(int, children.split())]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def one_at_a_time(visits: list[tuple[str, str]], server: Server) -> dict:
+    """Each visit alone, the next only once the last has answered: the time a
+    page costs the server with nothing queued before it. Returns the latencies
+    (ms) and gunicorn's CPU per visit, counted from the second visit on (the
+    first pays each worker's start)."""
+    cookie_name = settings.SESSION_COOKIE_NAME
+    latencies, cpu_from = [], None
+    for key, path in visits:
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        conn.request("GET", path, headers={"Cookie": f"{cookie_name}={key}", "Host": "127.0.0.1",
+                                           "Accept-Encoding": "gzip"})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"{response.status} {path}")
+        latencies.append((time.perf_counter() - started) * 1000)
+        if cpu_from is None:
+            cpu_from = server.cpu_ms()
+    cpu = (server.cpu_ms() - cpu_from) / max(1, len(visits) - 1)
+    return {"latencies": latencies[1:], "cpu": cpu}
+
 
 def visit_all(visits: list[tuple[str, str]], clients: int, seed: int = 7) -> dict:
     """Each (session key, path) visited exactly once by ``clients`` concurrent
@@ -227,9 +264,14 @@ def measure(clients: int, dashboards: int | None = None) -> dict[str, dict]:
         server = Server()  # a fresh start: nothing cached in any worker
         try:
             results[name] = visit_all(visits, clients)
+            # Then 21 of the same visits again, one at a time: with nothing
+            # cached above the database, a second visit costs what a first does.
+            alone = one_at_a_time(visits[:21], server)
         finally:
             server.stop()
         print(summary(name, results[name]), flush=True)
+        print(f"  one at a time: median {statistics.median(alone['latencies']):.0f} ms, "
+              f"gunicorn CPU {alone['cpu']:.1f} ms a visit", flush=True)
     Session.objects.filter(session_key__in=keys.values()).delete()
     return results
 

@@ -115,15 +115,17 @@ def test_sorting_the_board_by_keyboard_keeps_focus_on_the_heading(watched_page, 
     page.locator("#sort-ssi").focus()
     with page.expect_response(lambda r: "sort=ssi" in r.url):
         page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('th[aria-sort]') && "
+    # Functions, not expressions: a string Playwright has to poll is eval()ed
+    # in the page, which the Content Security Policy refuses.
+    page.wait_for_function("() => document.querySelector('th[aria-sort]') && "
                            "document.querySelector('th[aria-sort]').textContent.includes('SSI')")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'sort-ssi'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'sort-ssi'")
     # The panel was swapped in place (no page load) and announces the order.
     assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "descending"
     # A second Enter on the same, still focused, heading flips it.
     with page.expect_response(lambda r: "dir=asc" in r.url):
         page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('th[aria-sort]').getAttribute('aria-sort') === 'ascending'")
+    page.wait_for_function("() => document.querySelector('th[aria-sort]').getAttribute('aria-sort') === 'ascending'")
     assert page.evaluate("document.activeElement.id") == "sort-ssi"
 
 
