@@ -1,4 +1,4 @@
-"""Static files as production serves them: plotly.js is the partial bundle,
+"""Static files as production serves them: plotly.js is the bundle of the four trace types the charts draw,
 brotli- or gzip-compressed, under a content-hashed name with a far-future cache header."""
 
 import datetime as dt
@@ -11,11 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.templatetags.static import static
 from django.test import Client
+from plotly.offline import get_plotlyjs_version
 
 from scoring import charts, team_charts
 from scoring.teams import BandPoint, Spread
 
-BUNDLE = Path(__file__).resolve().parent.parent / "static" / "plotly" / "plotly-cartesian.min.js"
+BUNDLE = Path(__file__).resolve().parent.parent / "static" / "plotly" / "plotly-charts.min.js"
 
 
 def _every_figure() -> list[dict]:
@@ -41,9 +42,13 @@ def _every_figure() -> list[dict]:
 
 def test_the_committed_bundle_draws_every_trace_type_the_charts_use():
     source = BUNDLE.read_text()
-    assert source.startswith("/**\n* plotly.js (cartesian - minified) v4.1.1")  # licence header intact
+    header = re.match(r"/\*\*\n\* plotly\.js \(([a-z, ]+) - minified\) v([\d.]+)\n", source)
+    assert header, source[:200]  # licence header intact
     assert "Licensed under the MIT license" in source[:300]
+    # The plotly.js the Python package validates figures against.
+    assert header.group(2) == get_plotlyjs_version()
     in_bundle = set(re.findall(r'moduleType:"trace",name:"(\w+)"', source))
+    assert in_bundle == set(header.group(1).split(", "))
     used = set()
     for fig in _every_figure():
         go.Figure(fig)
@@ -60,17 +65,17 @@ def test_production_serves_plotly_gzipped_under_a_hashed_name_cached_for_good(tm
                          "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
     call_command("collectstatic", "--noinput", verbosity=0)
 
-    url = static("plotly/plotly-cartesian.min.js")
-    assert re.fullmatch(r"/static/plotly/plotly-cartesian\.min\.[0-9a-f]{12}\.js", url)
+    url = static("plotly/plotly-charts.min.js")
+    assert re.fullmatch(r"/static/plotly/plotly-charts\.min\.[0-9a-f]{12}\.js", url)
     response = Client().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate")
     assert response.status_code == 200
     assert response["Content-Encoding"] == "gzip"
     assert "immutable" in response["Cache-Control"]
     assert int(re.search(r"max-age=(\d+)", response["Cache-Control"]).group(1)) >= 365 * 24 * 3600
     body = b"".join(response.streaming_content)
-    assert len(body) < 600_000  # 0.50 MB on the wire, not the full bundle's 1.5 MB
+    assert len(body) < 450_000  # 0.42 MB on the wire, against 0.50 MB for the cartesian bundle, 1.5 MB for the full one
     assert gzip.decompress(body) == BUNDLE.read_bytes()
     # Browsers that take brotli get the smaller copy.
     assert Client().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")["Content-Encoding"] == "br"
-    # The full bundle is no longer shipped at all.
-    assert not list(tmp_path.glob("plotly/plotly.min*"))
+    # One plotly.js ships: neither the full bundle nor the cartesian one.
+    assert sorted(p.name for p in tmp_path.glob("plotly/*.min.js")) == ["plotly-charts.min.js"]

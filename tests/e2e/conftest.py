@@ -68,3 +68,11 @@ def log_in(page, live_server, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state("networkidle")
+
+
+def wait_for_charts(page) -> int:
+    """Waits until every chart on the page is drawn (charts.js draws them a frame apart); returns how many."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-figure]')].every(el => el.querySelector('svg.main-svg'))"
+    )
+    return page.locator("[data-figure]").count()

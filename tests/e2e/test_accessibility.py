@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from scoring import trends
 from tests.conftest import snap
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, log_in, wait_for_charts
 from tracking.api import auth
 from tracking.models import ApiToken, ImportJob, Membership, Team, User
 
@@ -87,8 +87,7 @@ def test_no_main_page_has_a_serious_accessibility_violation(browser, live_server
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
         page.wait_for_load_state("networkidle")
-        if page.locator("[data-figure]").count():
-            page.wait_for_selector("[data-figure] svg.main-svg")
+        wait_for_charts(page)
         results = axe.run(page).response
         contrast_checked += any(r["id"] == "color-contrast" for r in results["passes"] + results["violations"])
         serious = [
@@ -138,9 +137,8 @@ def test_tab_never_stops_inside_a_chart_and_every_stop_shows_a_ring(browser, liv
     log_in(page, live_server, "sales@example.com")
     for path in ["/", "/teams/east/"]:
         page.goto(f"{live_server.url}{path}")
-        page.wait_for_selector("[data-figure] svg.main-svg")
         page.wait_for_load_state("networkidle")
-        assert page.locator(".js-plotly-plot").count() >= 2, path
+        assert wait_for_charts(page) >= 2, path
         _open_menu(page)
         stops = _tab_stops(page)
         assert len(stops) > 10, path  # the menu, the range links, the tables' toggles …

@@ -11,7 +11,7 @@ import pytest
 from scoring import trends
 from scoring.models import Annotation
 from tests.conftest import snap
-from tests.e2e.conftest import PASSWORD, csp_violations, log_in
+from tests.e2e.conftest import PASSWORD, csp_violations, log_in, wait_for_charts
 from tracking.models import Membership, Team, User
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,6 +63,7 @@ def hostile_team():
 def _visit_and_check(page, url):
     assert page.goto(url).status == 200, url
     page.wait_for_load_state("networkidle")
+    wait_for_charts(page)
     found = page.evaluate(INJECTED)
     assert found == {"ran": False, "badLinks": [], "elements": 0, "boldInCharts": 0}, url
     assert csp_violations(page) == [], url

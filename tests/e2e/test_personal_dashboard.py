@@ -1,13 +1,14 @@
 """A salesperson in a real browser: charts drawn, an entry round trip, a forged URL."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from scoring import trends
 from tests.conftest import snap
-from tests.e2e.conftest import PASSWORD, csp_violations, log_in
+from tests.e2e.conftest import PASSWORD, csp_violations, log_in, wait_for_charts
 from tracking.models import Membership, Team, User
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,7 +52,8 @@ def test_the_dashboard_draws_its_charts_and_shows_a_value_on_hover(watched_page,
     page = watched_page
     log_in(page, live_server, "sales@example.com")
     page.wait_for_selector('[data-figure="ssi-chart-data"] svg.main-svg')
-    assert page.locator("svg.main-svg").count() >= 4
+    # The SSI chart comes first; the pillar bars, pillars and ranks follow a frame apart.
+    assert wait_for_charts(page) == 4
     # The first point (20 days ago, SSI 50): the last one can sit under the mode bar.
     point = _chart_point(page, "ssi-chart-data", index=0)
     page.mouse.move(point["x"], point["y"])
@@ -105,6 +107,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(page, live_serv
     for path in ["/", "/entry/", "/accounts/password_change/"]:
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
+        wait_for_charts(page)
         results = axe.run(page)
         serious = [
             (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
@@ -149,3 +152,44 @@ def test_dark_mode_follows_the_system_setting(browser, live_server, people):
     tick = page.locator('[data-figure="ssi-chart-data"] .xtick text').first
     assert tick.evaluate("el => getComputedStyle(el).fill") == "rgb(224, 227, 231)"  # light chart text
     context.close()
+
+
+# Notes, on the page, each Plotly.react call with the number of frames the browser had rendered by then.
+COUNT_FRAMES_AND_DRAWS = """
+window.__frames = 0;
+window.__draws = [];
+(function tick() { window.__frames++; requestAnimationFrame(tick); })();
+var plotly;
+Object.defineProperty(window, 'Plotly', {configurable: true, get: function () { return plotly; }, set: function (value) {
+  plotly = value;
+  var react = value.react;
+  value.react = function (el) {
+    window.__draws.push([el.getAttribute('data-figure'), window.__frames]);
+    return react.apply(this, arguments);
+  };
+}});
+"""
+
+
+def test_the_ssi_chart_is_drawn_first_and_shown_before_the_others_are_drawn(page, live_server, people):
+    log_in(page, live_server, "sales@example.com")
+    page.add_init_script(COUNT_FRAMES_AND_DRAWS)
+    page.goto(f"{live_server.url}/")
+    assert wait_for_charts(page) == 4
+    draws = page.evaluate("window.__draws")
+    assert [name for name, _ in draws] == ["ssi-chart-data", "pillar-bars-data", "pillars-chart-data",
+                                           "ranks-chart-data"]
+    frames = [frame for _, frame in draws]
+    assert all(later > earlier for earlier, later in itertools.pairwise(frames)), frames  # a frame between each
+
+
+def test_every_chart_follows_a_change_to_dark_mode(watched_page, live_server, people):
+    page = watched_page
+    log_in(page, live_server, "sales@example.com")
+    assert wait_for_charts(page) == 4
+    tick_colours = """() => [...document.querySelectorAll('[data-figure]')].map(
+        el => getComputedStyle(el.querySelector('.xtick text, .ytick text')).fill)"""
+    assert set(page.evaluate(tick_colours)) == {"rgb(55, 60, 68)"}
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_function(f"() => ({tick_colours})().every(fill => fill === 'rgb(224, 227, 231)')")
+    assert page.console_errors == []

@@ -13,7 +13,7 @@ import pytest
 
 from scoring import trends
 from tests.conftest import snap
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, log_in, wait_for_charts
 from tracking.models import Membership, Team, User
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,8 +72,7 @@ def test_no_main_page_scrolls_sideways(browser, live_server, org, role, width, o
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
         page.wait_for_load_state("networkidle")
-        if page.locator("[data-figure]").count():
-            page.wait_for_selector("[data-figure] svg.main-svg")
+        wait_for_charts(page)
         name = path.strip("/").split("?")[0].replace("/", "-").rstrip("-") or "dashboard"
         page.screenshot(path=str(SHOTS / f"{role}-{width}-{name}.png"), full_page=True)
         scroll_width = page.evaluate("document.documentElement.scrollWidth")

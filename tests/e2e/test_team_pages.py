@@ -8,7 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from scoring import trends
 from tests.conftest import snap
-from tests.e2e.conftest import PASSWORD, csp_violations, log_in
+from tests.e2e.conftest import PASSWORD, csp_violations, log_in, wait_for_charts
 from tracking.models import Membership, Team, User
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,6 +82,7 @@ def test_main_pages_have_no_serious_accessibility_or_csp_problems(watched_page, 
         response = page.goto(url)
         assert response.status == 200, path
         page.wait_for_load_state("networkidle")
+        wait_for_charts(page)
         serious = [
             (v["id"], [n["target"] for n in v["nodes"]][:3])
             for v in axe.run(page).response["violations"]

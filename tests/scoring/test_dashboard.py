@@ -51,7 +51,7 @@ def test_it_shows_headline_figures_and_charts_for_a_person_with_data(client, sal
     assert figures["pillar-bars-data"]["data"][0]["x"] == [16.0, 17.0, 15.0, 16.0]
     for fig in figures.values():
         go.Figure(fig)  # each builder's output is a valid Plotly figure
-    assert 'src="/static/plotly/plotly-cartesian.min.js"' in html
+    assert 'src="/static/plotly/plotly-charts.min.js"' in html
 
 
 @pytest.mark.django_db
