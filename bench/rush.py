@@ -69,7 +69,7 @@ from django.utils.crypto import get_random_string  # noqa: E402
 from bench import scoring as scoring_bench  # noqa: E402
 from tracking.models import Membership, Team, User  # noqa: E402
 
-PORT = 8765
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 PEOPLE_PREFIX = "bench-scoring-"
 MANAGER_PREFIX = "manager-bench-scoring-"
 
