@@ -149,6 +149,19 @@ def batches(since_by_user: Mapping[int, dt.date | None]) -> list[list[int]]:
     return [sorted(people) for people in packed]
 
 
+def task_groups(since_by_user: Mapping[int, dt.date | None], tasks: int) -> list[list[int]]:
+    """These people's ``batches`` dealt into at most ``tasks`` groups, one task
+    each, so that the worker's processes share a large change. A group holds
+    whole batches, so each team's changed members are in one task and each team
+    is recomputed once. Each batch goes, in order, to the group with the fewest
+    people so far (the first of them on a tie): the same people always make the
+    same groups. A change of one batch stays one group."""
+    groups: list[list[int]] = [[] for _ in range(max(1, tasks))]
+    for batch in batches(since_by_user):
+        min(groups, key=len).extend(batch)
+    return [sorted(group) for group in groups if group]
+
+
 def recompute_batch(
     since_by_user: Mapping[int, dt.date | None], claim: Callable[[list[int]], list[int]] | None = None
 ) -> tuple[int, int, int]:
