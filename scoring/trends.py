@@ -76,7 +76,7 @@ def recompute(user_id: int, since: dt.date | None = None) -> int:
     """
     with transaction.atomic():
         written = recompute_people([user_id], since)
-        person_summary.refresh([user_id])
+        person_summary.refresh([user_id], since)
     return written
 
 
@@ -91,7 +91,7 @@ def recompute_with_teams(user_ids: Iterable[int], since: dt.date | None = None) 
         written = recompute_people(users, since)
         for team_id in team_ids_for(users):
             recompute_team(team_id, since)
-        person_summary.refresh(users)
+        person_summary.refresh(users, since)
     return written
 
 
