@@ -82,7 +82,10 @@ def bench_ids() -> tuple[list[int], list[int]]:
 
 
 def forget_day(day: dt.date, ids: list[int], team_ids: list[int]) -> None:
-    """No snapshot and no derived row for ``day``: the state before its import (a re-run starts there too)."""
+    """No snapshot and no derived row for ``day``, and every summary as of the
+    day before: the state before its import (a re-run starts there too)."""
+    from scoring import person_summary
+
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM tracking_snapshot WHERE date = %s AND user_id = ANY(%s)", [day, ids])
         for table, column, keys in (("scoring_userday", "user_id", ids), ("scoring_anomaly", "user_id", ids),
@@ -90,6 +93,10 @@ def forget_day(day: dt.date, ids: list[int], team_ids: list[int]) -> None:
                                     ("scoring_teammemberday", "team_id", team_ids)):
             cursor.execute(f"DELETE FROM {table} WHERE date >= %s AND {column} = ANY(%s)", [day, keys])
     RecomputeRequest.objects.all().delete()
+    if apps.get_model("scoring", "PersonSummary").objects.filter(user_id__in=ids, as_of__gte=day).exists():
+        started = time.perf_counter()
+        person_summary.refresh_everyone()
+        print(f"  (summaries back to the day before, not timed: {time.perf_counter() - started:.1f} s)", flush=True)
 
 
 def write_day_file(path: Path, day: dt.date) -> int:

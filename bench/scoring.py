@@ -1,7 +1,8 @@
 """Scoring recompute: a full recompute of 1,000 people × 3 years (20 teams of 50),
 from empty derived tables and over the rows already there, as
 `manage.py recompute --all --jobs N` runs it; the import path after one day's
-import (the one task an import enqueues, run as a worker runs it); and the floor (one bare SQL window pass over the same rows), with the ratio.
+import (the tasks an import enqueues, run one after another as a worker runs each); and the floor (one bare SQL
+window pass over the same rows), with the ratio.
 
 Run against a development database of its own (it replaces people
 bench-scoring-NNNN@example.com and teams bench-scoring-NN, and the full recompute
@@ -30,6 +31,7 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -168,7 +170,8 @@ def main() -> None:
 
     # One day's import: a snapshot for everyone today, its outbox requests (as
     # the import writes them, handed over), then exactly what the import
-    # enqueues: the one recompute_batch task, its body run here as a worker runs it.
+    # enqueues: its recompute_batch tasks (up to SSI_RECOMPUTE_TASKS, whole
+    # batches each), their bodies run here one after another as a worker runs each.
     Snapshot.objects.filter(user_id__in=ids, date=today).delete()
     Snapshot.objects.bulk_create(
         Snapshot(user_id=pk, date=today, ssi=40, brand=10, people=10, insights=10, relationships=10) for pk in ids
@@ -177,15 +180,19 @@ def main() -> None:
     requests = [r.pk for r in RecomputeRequest.objects.bulk_create(
         RecomputeRequest(user_id=pk, since=today, dispatched_at=stamp) for pk in ids
     )]
-    people = [[pk, today.isoformat()] for pk in ids]
+    request_of = dict(zip(ids, requests, strict=True))
+    groups = trends.task_groups(dict.fromkeys(ids, today), settings.SSI_RECOMPUTE_TASKS)
     batches = len(trends.batches(dict.fromkeys(ids, today)))
-    outcome = {}
+    outcome = {"people": 0, "days": 0, "teams": 0}
 
     def import_path():
-        outcome.update(recompute_batch.apply(args=(people, requests), throw=True).get())
+        for group in groups:
+            people = [[pk, today.isoformat()] for pk in group]
+            done = recompute_batch.apply(args=(people, [request_of[pk] for pk in group]), throw=True).get()
+            outcome.update({key: outcome[key] + done[key] for key in outcome})
 
-    took = timed(f"import path: the one recompute_batch task of a day's import ({len(ids):,} people, "
-                 f"{len(team_ids)} teams, {batches} batches)", import_path)
+    took = timed(f"import path: the {len(groups)} recompute_batch tasks of a day's import ({len(ids):,} people, "
+                 f"{len(team_ids)} teams, {batches} batches), one after another", import_path)
     left = RecomputeRequest.objects.filter(pk__in=requests).count()
     print(f"import path: {took:.2f} s (budget 2 s); {outcome}; requests left open: {left}")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

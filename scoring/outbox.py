@@ -14,12 +14,15 @@ A request a recompute is working on is locked by it, and is left alone.
 Recomputes are idempotent, so a request delivered twice costs only time.
 
 A change that names several people (an import, an undo, a bulk API write) is
-one task, ``recompute_batch``, whatever its size: its people in batches, each
-batch with its teams in a transaction that also marks that batch's requests
-done (``claim_people``). A worker lost mid-way leaves only the unfinished
-batches' requests, and those come back as one task again. A change of one
-person stays ``recompute_person``. A sweep hands over everything due in the
-same way: one task for all the people, one per team.
+``recompute_batch``: its people in batches, each batch with its teams in a
+transaction that also marks that batch's requests done (``claim_people``). A
+change of one batch is one task; a larger one is dealt, whole batches each,
+into ``SSI_RECOMPUTE_TASKS`` tasks (the worker's processes, so they share it),
+each naming only its own people's requests. Each team's changed members are in
+one batch, so each team is still recomputed once. A worker lost mid-way leaves
+only the unfinished batches' requests, and those come back the same way. A
+change of one person stays ``recompute_person``. A sweep hands over everything
+due in the same way: the people as above, one task per team.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from scoring import trends
 from scoring.models import RecomputeRequest
 from ssi_dashboard.celery import app
 from tracking import background, sweeps
@@ -84,10 +88,6 @@ def _dispatch_then_sweep(ids: list[int]) -> None:
         dispatch(_due(dt.timedelta(seconds=30)))
 
 
-def _earliest(dates: list[dt.date | None]) -> str | None:
-    return None if None in dates else min(dates).isoformat()
-
-
 def redeliver_after() -> dt.timedelta:
     return dt.timedelta(seconds=settings.SSI_RECOMPUTE_REDELIVER_SECONDS)
 
@@ -106,9 +106,10 @@ _CLAIM = f"""
 
 
 def dispatch(ids: list[int]) -> int:
-    """Hand these requests to the broker: one task for all their people (each
-    from their earliest date; ``recompute_person`` when there is only one) and
-    one per team, each task naming its requests. Returns the number of tasks sent."""
+    """Hand these requests to the broker: their people (each from their
+    earliest date) as up to ``SSI_RECOMPUTE_TASKS`` tasks (``trends.task_groups``;
+    ``recompute_person`` when there is only one person) and one task per team,
+    each task naming its own requests. Returns the number of tasks sent."""
     global _broker_down_until
     if not ids or time.monotonic() < _broker_down_until:
         return 0
@@ -122,20 +123,25 @@ def dispatch(ids: list[int]) -> int:
     for pk, user_id, team_id, since in rows:
         (people[user_id] if user_id else teams[team_id]).append((pk, since))
 
-    def since_of(requests: list) -> str | None:
-        return _earliest([since for _, since in requests])
+    def since_of(requests: list) -> dt.date | None:
+        dates = [since for _, since in requests]
+        return None if None in dates else min(dates)
+
+    def iso(day: dt.date | None) -> str | None:
+        return None if day is None else day.isoformat()
 
     # (task, its arguments before the request ids, the request ids)
     messages: list[tuple] = []
-    person_pks = [pk for requests in people.values() for pk, _ in requests]
     if len(people) == 1:
         [(user_id, requests)] = people.items()
-        messages.append((recompute_person, (user_id, since_of(requests)), person_pks))
+        messages.append((recompute_person, (user_id, iso(since_of(requests))), [pk for pk, _ in requests]))
     elif people:
-        everyone = [[user_id, since_of(requests)] for user_id, requests in sorted(people.items())]
-        messages.append((recompute_batch, (everyone,), person_pks))
+        since_by_user = {user_id: since_of(requests) for user_id, requests in people.items()}
+        for group in trends.task_groups(since_by_user, settings.SSI_RECOMPUTE_TASKS):
+            args = ([[user_id, iso(since_by_user[user_id])] for user_id in group],)
+            messages.append((recompute_batch, args, [pk for user_id in group for pk, _ in people[user_id]]))
     for team_id, requests in sorted(teams.items()):
-        messages.append((recompute_team, (team_id, since_of(requests)), [pk for pk, _ in requests]))
+        messages.append((recompute_team, (team_id, iso(since_of(requests))), [pk for pk, _ in requests]))
     sent: list[int] = []
     tasks_sent = 0
     try:
@@ -201,10 +207,13 @@ _DONE = f"""
     RETURNING user_id"""
 # The rest of the task's requests are still in hand: handed over again only if
 # the task stops making progress, not because the whole change takes long.
+# Renewed once their hand-over is older than a tenth of the redelivery time,
+# not after every batch: each renewal rewrites every remaining row, which for
+# a task of 50 batches made its claims cost more than some of its batches.
 _RENEW = f"""
     UPDATE {RecomputeRequest._meta.db_table} SET dispatched_at = now() WHERE id IN (
         SELECT id FROM {RecomputeRequest._meta.db_table}
-        WHERE id = ANY(%s) AND dispatched_at IS NOT NULL
+        WHERE id = ANY(%s) AND dispatched_at IS NOT NULL AND dispatched_at <= now() - %s
         FOR UPDATE SKIP LOCKED
     )"""
 
@@ -222,7 +231,7 @@ def claim_people(request_ids: list[int]) -> Callable[[list[int]], list[int]]:
             cursor.execute(_DONE, [request_ids, user_ids])
             pending = sorted({user_id for (user_id,) in cursor.fetchall()})
             if pending:
-                cursor.execute(_RENEW, [request_ids])
+                cursor.execute(_RENEW, [request_ids, redeliver_after() / 10])
         return pending
 
     return claim

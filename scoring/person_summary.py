@@ -2,8 +2,9 @@
 people at once, and read by every page, email, API endpoint and export.
 
 ``refresh`` loads what it needs for the whole batch in a fixed number of
-queries (their latest days and the trend's window, best ever, memberships,
-activity, goals, notes, insights' weeks), computes in Python with
+queries (their latest days and the trend's window, best ever where the stored
+summary cannot give it, memberships, activity, goals, notes, insights' weeks),
+computes in Python with
 the functions of ``scoring.summary``, ``scoring.goals`` and ``scoring.insights``,
 and upserts one row per person. The recompute calls it in its own transaction
 (``scoring.trends``), after the teams: coaching reads team rows. (Standings
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -50,13 +52,15 @@ CROSS JOIN LATERAL (
 """
 
 # The trend's window up to each person's latest day: its last row is the
-# headline, and it holds the 7-day change's reference day. Older days bring
-# only what the trend reads (fewer values to convert, for 80 days a person).
+# headline, and its recent days (flagged) hold the 7-day change's reference
+# day. Older days bring only what the trend reads (fewer values to convert,
+# for 80 days a person).
+_RECENT_DAYS = summary.TOLERANCE_DAYS + 7
 _RECENT_FIELDS = (*rules.PILLARS,)
 _LATEST_FIELDS = tuple(f for f in _WINDOW_FIELDS if f not in ("date", "ssi", *_RECENT_FIELDS))
 _WINDOW_SQL = f"""
-SELECT d.user_id, d.date, d.ssi,
-       {", ".join(f"CASE WHEN d.date >= l.last - {summary.TOLERANCE_DAYS + 7} THEN d.{f} END" for f in _RECENT_FIELDS)},
+SELECT d.user_id, d.date >= l.last - {_RECENT_DAYS}, d.date, d.ssi,
+       {", ".join(f"CASE WHEN d.date >= l.last - {_RECENT_DAYS} THEN d.{f} END" for f in _RECENT_FIELDS)},
        {", ".join(f"CASE WHEN d.date = l.last THEN d.{f} END" for f in _LATEST_FIELDS)}
 FROM unnest(%(users)s::bigint[]) AS u(id)
 CROSS JOIN LATERAL (SELECT max(date) AS last FROM scoring_userday WHERE user_id = u.id) l
@@ -117,26 +121,68 @@ def _number_hash(value: tuple) -> str:
     return f"{hash(value) & 0xFFFFFFFFFFFFFFFF:x}"
 
 
-def refresh(user_ids: Iterable[int]) -> int:
+def refresh(user_ids: Iterable[int], since: dt.date | None = None) -> int:
     """Compute and store these people's summaries, ``BATCH`` at a time (a
     batch's rows are held in memory); people without derived days lose
-    theirs. Returns the number of summaries written."""
+    theirs. ``since``: the date from which the recompute that asks for them
+    rewrote their days (None: all of them, or not known). Returns the number
+    of summaries written."""
     users = sorted(set(user_ids))
-    return sum(_refresh(users[start:start + BATCH]) for start in range(0, len(users), BATCH))
+    return sum(_refresh(users[start:start + BATCH], since) for start in range(0, len(users), BATCH))
 
 
-def _refresh(users: list[int]) -> int:
+def _best_ever(users: list[int], window: dict[int, list[tuple[dt.date, Decimal]]], stored: dict[int, tuple],
+               since: dt.date | None) -> dict[int, tuple]:
+    """Each person's (days logged, best SSI, the earliest day it was reached).
+
+    A recompute from ``since`` leaves the days before it as they were. When
+    every day a person's stored summary counted precedes ``since`` (a day's
+    import: the summary is as of yesterday) and the trend's window holds every
+    day from ``since`` on, the figures follow from the stored ones and the
+    window's new days. Everyone else's come from all their days, which for a
+    history of years is most of a refresh's reading."""
+    found: dict[int, tuple] = {}
+    for uid in users:
+        days, prior = window[uid], stored.get(uid)
+        if (since is None or prior is None or prior[0] >= since
+                or since < days[-1][0] - dt.timedelta(days=summary.SLOPE_DAYS - 1)):
+            continue
+        _, n, best, best_on = prior
+        for day, ssi in days:
+            if day >= since:
+                n += 1
+                if ssi > best:  # on a tie the earlier day stays
+                    best, best_on = ssi, day
+        found[uid] = (n, best, best_on)
+    rest = [uid for uid in users if uid not in found]
+    if rest:
+        found.update({uid: (n, ssi, day) for uid, n, ssi, day in _fetch(_BEST_SQL, {"users": rest})})
+    return found
+
+
+def _refresh(users: list[int], since: dt.date | None = None) -> int:
     if not users:
         return 0
     people = {u.pk: u for u in User.objects.filter(pk__in=users).only("pk", "time_zone")}
-    best = {uid: (n, ssi, day) for uid, n, ssi, day in _fetch(_BEST_SQL, {"users": users})}
-    PersonSummary.objects.filter(user_id__in=users).exclude(user_id__in=list(best)).delete()
-    users = [uid for uid in users if uid in best and uid in people]
+    # Each person's (date, SSI) over the trend's window, and their recent days in full.
+    window: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    recent: dict[int, list[dict]] = defaultdict(list)
+    for row in _fetch(_WINDOW_SQL, {"users": users, "back": summary.SLOPE_DAYS - 1}):
+        window[row[0]].append((row[2], row[3]))
+        if row[1]:
+            recent[row[0]].append(dict(zip(_WINDOW_COLUMNS, row[2:], strict=True)))
+    PersonSummary.objects.filter(user_id__in=users).exclude(user_id__in=list(window)).delete()
+    users = [uid for uid in users if uid in window and uid in people]
     if not users:
         return 0
-    window: dict[int, list[dict]] = defaultdict(list)
-    for row in _fetch(_WINDOW_SQL, {"users": users, "back": summary.SLOPE_DAYS - 1}):
-        window[row[0]].append(dict(zip(_WINDOW_COLUMNS, row[1:], strict=True)))
+    stored: dict[int, tuple] = {}
+    stored_evidence: dict[int, dict | None] = {}
+    for uid, as_of, n, best_ssi, best_on, evidence in PersonSummary.objects.filter(user_id__in=users).values_list(
+        "user_id", "as_of", "days_logged", "best", "best_on", "data__evidence"
+    ):
+        stored[uid] = (as_of, n, best_ssi, best_on)
+        stored_evidence[uid] = evidence
+    best = _best_ever(users, window, stored, since)
 
     # Teams: coaching and pooled insights from the first by name.
     memberships = list(Membership.objects.filter(user_id__in=users, role=Membership.Role.MEMBER)
@@ -156,8 +202,8 @@ def _refresh(users: list[int]) -> int:
     for until in set(todays.values()):
         ids = {uid for uid in users if todays[uid] == until}
         ids |= {m for uid in list(ids) if uid in first_team for m in members[first_team[uid]]}
-        since = until - dt.timedelta(days=summary.ACTIVITY_DAYS - 1)
-        totals[until] = _activity_totals(sorted(ids), since, until)
+        start = until - dt.timedelta(days=summary.ACTIVITY_DAYS - 1)
+        totals[until] = _activity_totals(sorted(ids), start, until)
 
     standing_goals = goals.current_goals_of(users)
     notes: dict[int, list[Annotation]] = defaultdict(list)
@@ -175,16 +221,15 @@ def _refresh(users: list[int]) -> int:
     pooled = _merge(own, insights.weeks_for(extra)) if extra else own
     # The tests are rerun only when what they read changed (a new week, a
     # teammate's): most refreshes, the nightly one above all, reuse them.
-    stored_evidence = dict(PersonSummary.objects.filter(user_id__in=users).values_list("user_id", "data__evidence"))
     memo: dict = {}
     team_inputs: dict = {}
 
     now = timezone.now()
     rows = []
     for uid in users:
-        days = window[uid]
+        days = recent[uid]
         latest = days[-1]
-        trend = summary.trend([(d["date"], d["ssi"]) for d in days])
+        trend = summary.trend(window[uid])
         team_id = first_team.get(uid)
         until = todays[uid]
         team_counts = None
@@ -201,17 +246,42 @@ def _refresh(users: list[int]) -> int:
             evidence = {**summary_store.evidence_json(insights.evidence_from(
                 uid, own, team_names.get(team_id), team_members, pooled, memo)), "inputs": inputs}
         n, best_ssi, best_on = best[uid]
-        rows.append(PersonSummary(
-            user_id=uid, as_of=latest["date"], ssi=latest["ssi"],
-            **{f: latest[f] for f in (*rules.PILLARS, "industry_rank", "network_rank", "delta7", "delta30",
-                                      "delta90", "log_streak", "week_streak")},
-            best=best_ssi, best_on=best_on, days_logged=n, computed_at=now,
-            data=dump(trend, coaching, pillar_move(days), projections, evidence,
-                      [summary.effect(note, series[uid]) for note in notes[uid]]),
-        ))
-    fields = [f.name for f in PersonSummary._meta.concrete_fields if f.name != "user"]
-    PersonSummary.objects.bulk_create(rows, update_conflicts=True, unique_fields=["user"], update_fields=fields)
+        rows.append({
+            "user_id": uid, "as_of": latest["date"], "ssi": latest["ssi"],
+            **{f: latest[f] for f in _LATEST_COLUMNS},
+            "best": best_ssi, "best_on": best_on, "days_logged": n, "computed_at": now,
+            "data": dump(trend, coaching, pillar_move(days), projections, evidence,
+                         [summary.effect(note, series[uid]) for note in notes[uid]]),
+        })
+    _store(rows)
     return len(rows)
+
+
+_LATEST_COLUMNS = (*rules.PILLARS, "industry_rank", "network_rank", "delta7", "delta30", "delta90", "log_streak",
+                   "week_streak")
+
+
+def _store(rows: list[dict]) -> None:
+    """Upsert the rows in one statement, sent as one JSON document: decimals as
+    their strings, dates and times as ISO strings (each column's type reads
+    them back exactly), ``data`` as it is. Quicker than a bulk_create's
+    column arrays of quoted values, the summaries' JSON above all."""
+    fields = PersonSummary._meta.concrete_fields
+    columns = [f.column for f in fields]
+    sql = (
+        f"INSERT INTO {PersonSummary._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(columns)} FROM jsonb_to_recordset(%s::jsonb) AS r("
+        f"{', '.join(f'{f.column} {f.db_type(connection)}' for f in fields)}) "
+        f"ON CONFLICT (user_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in columns if c != 'user_id')}"
+    )
+    scalars = (Decimal, dt.date)  # dt.datetime is a dt.date
+    document = json.dumps([
+        {k: (v.isoformat() if isinstance(v, dt.date) else str(v)) if isinstance(v, scalars) else v
+         for k, v in row.items()}
+        for row in rows
+    ])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document])
 
 
 _WITH_DAYS_SQL = """

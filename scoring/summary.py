@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import combinations, starmap
+from operator import sub, truediv
 
 from scoring.models import Annotation, UserDay
 from tracking import rules
@@ -125,15 +127,14 @@ def _decimal(value: float) -> Decimal:
 
 
 def theil_sen(points: list[tuple[dt.date, Decimal]]) -> Slope | None:
-    """Points per week through (date, value) points; None with fewer than two dates.
-    Computed in floats (a 90-day window has up to 4,005 pairs) and given back
-    to six decimals."""
+    """Points per week through (date, value) points, one a date (a person's
+    days); None with fewer than two. Computed in floats (a 90-day window has up
+    to 4,005 pairs) and given back to six decimals."""
     days = [d.toordinal() for d, _ in points]
     values = [float(v) for _, v in points]
-    slopes = []
-    for i in range(len(points) - 1):
-        d1, v1 = days[i], values[i]
-        slopes.extend([(v2 - v1) / (d2 - d1) for d2, v2 in zip(days[i + 1:], values[i + 1:], strict=True) if d2 != d1])
+    # Each pair's (v1 - v2) / (d1 - d2): in floats exactly (v2 - v1) / (d2 - d1),
+    # with the pairs taken by itertools rather than a Python loop.
+    slopes = list(map(truediv, starmap(sub, combinations(values, 2)), starmap(sub, combinations(days, 2))))
     if not slopes:
         return None
     slopes.sort()

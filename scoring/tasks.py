@@ -50,7 +50,9 @@ def recompute_person(user_id: int, since: str | None = None, requests: list[int]
 def recompute_batch(people: list[list], requests: list[int] | None = None) -> dict:
     """Recompute everyone a change names, ``people`` as [user id, since (ISO
     date)] pairs, and each team they count in once (``trends.recompute_batch``):
-    the one task an import, an undo or a bulk API write sends, whatever its size.
+    what an import, an undo or a bulk API write sends, one task for a small
+    change, up to ``SSI_RECOMPUTE_TASKS`` of them, whole batches each, for a
+    large one (``outbox.dispatch``).
 
     Each batch commits on its own, marking its people's requests done in the
     same transaction; run again (redelivered, or retried), only the batches

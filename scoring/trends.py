@@ -76,7 +76,7 @@ def recompute(user_id: int, since: dt.date | None = None) -> int:
     """
     with transaction.atomic():
         written = recompute_people([user_id], since)
-        person_summary.refresh([user_id])
+        person_summary.refresh([user_id], since)
     return written
 
 
@@ -93,7 +93,7 @@ def recompute_with_teams(user_ids: Iterable[int], since: dt.date | None = None) 
         team_ids = team_ids_for(users)
         for team_id in team_ids:
             recompute_team(team_id, since)
-        person_summary.refresh(users)
+        person_summary.refresh(users, since)
         team_summary.refresh(team_ids)
     return written
 
@@ -159,6 +159,19 @@ def batches(since_by_user: Mapping[int, dt.date | None]) -> list[list[int]]:
         else:
             packed.append(list(group))
     return [sorted(people) for people in packed]
+
+
+def task_groups(since_by_user: Mapping[int, dt.date | None], tasks: int) -> list[list[int]]:
+    """These people's ``batches`` dealt into at most ``tasks`` groups, one task
+    each, so that the worker's processes share a large change. A group holds
+    whole batches, so each team's changed members are in one task and each team
+    is recomputed once. Each batch goes, in order, to the group with the fewest
+    people so far (the first of them on a tie): the same people always make the
+    same groups. A change of one batch stays one group."""
+    groups: list[list[int]] = [[] for _ in range(max(1, tasks))]
+    for batch in batches(since_by_user):
+        min(groups, key=len).extend(batch)
+    return [sorted(group) for group in groups if group]
 
 
 def recompute_batch(

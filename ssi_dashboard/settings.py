@@ -163,6 +163,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 SSI_IMPORT_LEASE_SECONDS = env.int("SSI_IMPORT_LEASE_SECONDS", default=60)
 # A recompute request handed to the broker and not done after this long is handed over again.
 SSI_RECOMPUTE_REDELIVER_SECONDS = env.int("SSI_RECOMPUTE_REDELIVER_SECONDS", default=300)
+# A recompute of many people (an import) is sent as up to this many tasks, so
+# that each of the worker's processes takes a share: docker-compose.yml starts
+# the worker with this many (--concurrency).
+SSI_RECOMPUTE_TASKS = env.int("SSI_RECOMPUTE_TASKS", default=2)
+if SSI_RECOMPUTE_TASKS < 1:
+    raise ImproperlyConfigured("SSI_RECOMPUTE_TASKS must be at least 1.")
 # Every worker, beat or no beat, sweeps for both on start-up and this often (0: never).
 SSI_WORKER_SWEEP_SECONDS = env.int("SSI_WORKER_SWEEP_SECONDS", default=30)
 # Statements of background writes (imports, undos, recomputes) are cancelled by

@@ -1,12 +1,15 @@
-"""A change naming many people is one recompute task: its people in batches,
-each team they count in recomputed once, each batch's outbox requests done with
-its rows. Tasks are counted as they leave for the broker (Celery's
-``before_task_publish``) and as they wait in the real Redis queue."""
+"""A change naming many people is recomputed in batches, each team they count
+in recomputed once, each batch's outbox requests done with its rows. A change
+of one batch is one task; a larger one is shared into ``SSI_RECOMPUTE_TASKS``
+tasks (the worker's processes), whole batches each. Tasks are counted as they
+leave for the broker (Celery's ``before_task_publish``) and as they wait in the
+real Redis queue."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -35,6 +38,41 @@ def published():
     before_task_publish.connect(count, weak=False)
     yield names
     before_task_publish.disconnect(count)
+
+
+@pytest.fixture
+def batch_tasks():
+    """The arguments, (people, request ids), of each ``recompute_batch`` this process hands to the broker."""
+    sent: list[tuple[list, list[int]]] = []
+
+    def record(sender=None, body=None, **kwargs):
+        if sender == "scoring.tasks.recompute_batch":
+            args, _kwargs, _embed = body
+            sent.append((args[0], args[1]))
+
+    before_task_publish.connect(record, weak=False)
+    yield sent
+    before_task_publish.disconnect(record)
+
+
+@pytest.fixture
+def recomputed(monkeypatch):
+    """Every person and every team recomputed in this process, counted."""
+    people: Counter = Counter()
+    teams: Counter = Counter()
+    recompute_people, recompute_team = trends.recompute_people, trends.recompute_team
+
+    def count_people(user_ids, since=None):
+        people.update(user_ids)
+        return recompute_people(user_ids, since)
+
+    def count_team(team_id, since=None):
+        teams[team_id] += 1
+        return recompute_team(team_id, since)
+
+    monkeypatch.setattr(trends, "recompute_people", count_people)
+    monkeypatch.setattr(trends, "recompute_team", count_team)
+    return people, teams
 
 
 def team_of(name: str, size: int, first: int) -> list:
@@ -75,6 +113,77 @@ def test_an_import_of_six_people_in_three_teams_sends_one_task_that_fills_every_
     assert sorted(teams) == sorted(means)
     # The worker's own account: everyone in one batch, each team recomputed once.
     assert wait_for(lambda: "Recomputed 6 of 6 people (12 days written) and 3 teams" in worker.log()), worker.log()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_of_several_batches_is_shared_into_two_tasks_that_the_worker_runs_each_team_once(
+    tmp_path, worker_process, published, batch_tasks, monkeypatch
+):
+    # Batches of two: the three teams of two are three batches, dealt into the
+    # setting's two tasks (Alpha and Gamma, then Beta).
+    monkeypatch.setattr(trends, "BATCH", 2)
+    for n, name in enumerate(["Alpha", "Beta", "Gamma"]):
+        team_of(name, 2, 2 * n)
+    path = tmp_path / "daily.csv"
+    rows = [f"p{n}@example.com,{DAYS[0]},{40 + n},{','.join([str((40 + n) / 4)] * 4)},10,10" for n in range(6)]
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+
+    call_command("import_ssi", str(path), "--json", stdout=io.StringIO())
+
+    names = [name for name in published if name.startswith("scoring.")]
+    assert names == ["scoring.tasks.recompute_batch", "scoring.tasks.recompute_batch"]
+    from ssi_dashboard.celery import app
+
+    assert _queue_length(app) == 2  # both messages wait for a worker's processes
+    email = dict(User.objects.values_list("pk", "email"))
+    groups = [sorted(email[pk].split("@")[0] for pk, _ in people) for people, _ in batch_tasks]
+    assert groups == [["p0", "p1", "p4", "p5"], ["p2", "p3"]]
+    # Each task names its own people's requests, and only theirs.
+    owner = dict(RecomputeRequest.objects.values_list("pk", "user_id"))
+    for people, requests in batch_tasks:
+        assert sorted(owner[pk] for pk in requests) == sorted(pk for pk, _ in people)
+
+    worker = worker_process()
+    assert wait_for(lambda: not RecomputeRequest.objects.exists(), timeout=60), worker.log()
+    assert sorted(UserDay.objects.filter(date=DAYS[0]).values_list("ssi", flat=True)) == list(range(40, 46))
+    means = dict(TeamDay.objects.filter(metric="ssi", date=DAYS[0]).values_list("team__name", "mean"))
+    assert means == {"Alpha": Decimal("40.5"), "Beta": Decimal("42.5"), "Gamma": Decimal("44.5")}
+    # The worker's own account of each task: every person and team once between them.
+    assert wait_for(lambda: "Recomputed 2 of 2 people (2 days written) and 1 teams" in worker.log())
+    assert "Recomputed 4 of 4 people (4 days written) and 2 teams" in worker.log()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("tasks", "batch", "sent"),
+    [
+        (2, 200, 1),  # one batch: one task, whatever the setting
+        (1, 4, 1),
+        (2, 4, 2),
+        (3, 4, 3),
+        (4, 4, 3),  # never more tasks than batches
+    ],
+)
+def test_twelve_people_in_six_teams_go_as_up_to_the_settings_number_of_tasks_each_person_and_team_once(
+    celery_worker, settings, monkeypatch, batch_tasks, recomputed, tasks, batch, sent
+):
+    settings.SSI_RECOMPUTE_TASKS = tasks
+    monkeypatch.setattr(trends, "BATCH", batch)
+    people = [person for n in range(6) for person in team_of(f"T{n}", 2, 2 * n)]
+    for n, person in enumerate(people):
+        snap(person, DAYS[0], 40 + n)
+    requests = RecomputeRequest.objects.bulk_create(RecomputeRequest(user=p, since=DAYS[0]) for p in people)
+
+    assert outbox.dispatch([r.pk for r in requests]) == sent
+    assert len(batch_tasks) == sent
+    # Between them the tasks name each person, and each person's request, once.
+    assert sorted(pk for group, _ in batch_tasks for pk, _ in group) == sorted(p.pk for p in people)
+    assert sorted(pk for _, pks in batch_tasks for pk in pks) == sorted(r.pk for r in requests)
+    assert wait_for(lambda: not RecomputeRequest.objects.exists())
+    everyone, teams = recomputed
+    assert everyone == Counter({person.pk: 1 for person in people})
+    assert teams == Counter({team.pk: 1 for team in Team.objects.all()})
+    assert TeamDay.objects.filter(metric="ssi", date=DAYS[0]).count() == 6
 
 
 @pytest.mark.django_db

@@ -96,6 +96,31 @@ def test_the_headline_keeps_best_ever_and_changes(steady):
     assert headline.delta30 is None  # nothing 30–33 days back
 
 
+@pytest.mark.django_db
+def test_best_ever_follows_each_new_day_an_edit_and_a_deletion(steady):
+    def headline():
+        h = _read(steady).headline
+        return h.best, h.best_on, h.days_logged
+
+    day = {n: START + dt.timedelta(days=n) for n in (10, 22, 23)}
+    # A new day after the summary's latest, as a day's import brings it: a tie
+    # keeps the earlier best ever; a higher reading takes its place.
+    snap(steady, day[22], 70)
+    trends.recompute(steady.pk, day[22])
+    assert headline() == (70, day[10], 6)
+    snap(steady, day[23], 71)
+    trends.recompute(steady.pk, day[23])
+    assert headline() == (71, day[23], 7)
+    # Corrected down, the latest day no longer holds it: back to the earliest 70.
+    steady.snapshots.filter(date=day[23]).update(ssi=50, brand=12.5, people=12.5, insights=12.5, relationships=12.5)
+    trends.recompute(steady.pk, day[23])
+    assert headline() == (70, day[10], 7)
+    # Without day 10, the 70 of day 22 is the best ever.
+    steady.snapshots.filter(date=day[10]).delete()
+    trends.recompute(steady.pk, day[10])
+    assert headline() == (70, day[22], 6)
+
+
 def _goal(person, target, by, **pillars):
     return Goal.objects.create(user=person, target_ssi=Decimal(target), target_date=by, set_by=person,
                                **{f"target_{p}": Decimal(v) for p, v in pillars.items()})

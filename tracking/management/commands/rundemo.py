@@ -30,7 +30,7 @@ class Command(BaseCommand):
         else:
             children.append(subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "ssi_dashboard", "worker", "--loglevel", "warning",
-                 "--concurrency", "2"],
+                 "--concurrency", str(settings.SSI_RECOMPUTE_TASKS)],
                 env=env,
             ))
         children.append(subprocess.Popen([sys.executable, "manage.py", "runserver", addr, "--noreload"], env=env))
