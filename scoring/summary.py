@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations, starmap
 from operator import sub, truediv
 
+from django.db import connection
+
 from scoring.models import Annotation, UserDay
 from tracking import rules
 from tracking.models import Snapshot, User
@@ -70,21 +72,26 @@ def range_start(key: str, today: dt.date) -> dt.date | None:
     return None if days is None else today - dt.timedelta(days=days - 1)
 
 
+# The days a dashboard draws, with the industry's and network's average SSI
+# that LinkedIn showed with each day's snapshot: one query, read as tuples (the
+# ORM's compiling and dicts cost more than the query on every visit).
+_DAYS_SQL = (
+    "SELECT {fields}, s.industry_avg, s.network_avg FROM {days} d"
+    " LEFT JOIN {snapshots} s ON s.user_id = d.user_id AND s.date = d.date"
+    " WHERE d.user_id = %s AND d.date >= %s ORDER BY d.date"
+)
+DAY_FIELDS = (*FIELDS, "industry_avg", "network_avg")
+
+
 def days_for(person: User, start: dt.date | None) -> list[dict]:
-    rows = UserDay.objects.filter(user=person).order_by("date")
-    if start is not None:
-        rows = rows.filter(date__gte=start)
-    return list(rows.values(*FIELDS))
-
-
-def averages_for(person: User, start: dt.date | None) -> list[dict]:
-    """The industry's and network's average SSI as LinkedIn showed them with each
-    snapshot ({"date", "industry_avg", "network_avg"}), oldest first: context
-    for the person's own line, kept with the raw snapshot."""
-    rows = Snapshot.objects.filter(user=person).order_by("date")
-    if start is not None:
-        rows = rows.filter(date__gte=start)
-    return list(rows.values("date", "industry_avg", "network_avg"))
+    """``person``'s derived days from ``start`` (every day when None), oldest
+    first: FIELDS and the snapshot's ``industry_avg`` and ``network_avg``
+    (context for the person's own line, kept with the raw snapshot)."""
+    sql = _DAYS_SQL.format(fields=", ".join(f"d.{name}" for name in FIELDS), days=UserDay._meta.db_table,
+                           snapshots=Snapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk, start or dt.date.min])
+        return [dict(zip(DAY_FIELDS, row, strict=True)) for row in cursor.fetchall()]
 
 
 # --- The person summary ------------------------------------------------------

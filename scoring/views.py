@@ -61,7 +61,7 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
         marks = [(n.date, n.note) for n in notes if rows[0]["date"] <= n.date <= today]
         target = goal.target_ssi if goal else None
         data["figures"] = {
-            "ssi": charts.with_marks(charts.ssi_figure(rows, summary.averages_for(person, start)), marks, target),
+            "ssi": charts.with_marks(charts.ssi_figure(rows, rows), marks, target),
             "pillars": charts.with_marks(charts.pillars_figure(rows), marks),
             "pillar_bars": charts.pillar_bars_figure(rows[-1] if rows[-1]["brand"] is not None else None),
             "ranks": charts.with_marks(charts.ranks_figure(rows), marks),
@@ -100,9 +100,9 @@ def home(request):
     (or, with several, a summary of each), everyone else their own SSI."""
     if request.user.is_staff:
         return redirect("scoring:organisation")
-    managed = list(teams_managed_by(request.user)[:2])
+    managed = list(teams_managed_by(request.user).values_list("slug", flat=True)[:2])
     if len(managed) == 1:
-        return redirect("scoring:team", managed[0].slug)
+        return redirect("scoring:team", managed[0])
     if managed:
         return redirect("scoring:my-teams")
     return _render_dashboard(request, request.user)

@@ -87,3 +87,18 @@ def test_static_files_are_sent_as_whitenoise_keeps_them(tmp_path, settings):
     assert css["Content-Encoding"] == "gzip"  # whitenoise's own .gz copy, byte for byte
     served = settings.STATIC_ROOT / url.removeprefix("/static/")
     assert b"".join(css.streaming_content) == served.with_name(served.name + ".gz").read_bytes()
+
+
+def test_each_gzipped_page_is_padded_by_a_random_length(client, sales, history):
+    # BREACH: the same page twice must not give streams of one length; the
+    # padding is the file name in the gzip header, 10 to 100 characters.
+    client.force_login(sales)
+    lengths, names = set(), set()
+    for _ in range(8):
+        body = client.get(reverse("scoring:dashboard"), **GZIP).content
+        assert body[3] & gzip.FNAME
+        name = body[10:body.index(b"\x00", 10)]
+        assert 10 <= len(name) <= 100 and name.isalnum()
+        names.add(name)
+        lengths.add(len(body))
+    assert len(names) == 8 and len(lengths) > 1

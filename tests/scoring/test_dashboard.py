@@ -55,6 +55,20 @@ def test_it_shows_headline_figures_and_charts_for_a_person_with_data(client, sal
 
 
 @pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 5, 20, 15, 0, tzinfo=dt.UTC))
+def test_the_ssi_chart_draws_the_averages_linkedin_showed_with_each_snapshot(client, sales, history):
+    sales.snapshots.filter(date=TODAY - dt.timedelta(days=7)).update(industry_avg="24.5", network_avg="31.25")
+    sales.snapshots.filter(date=TODAY).update(industry_avg="25")
+    client.force_login(sales)
+    traces = {t["name"]: t for t in _figures(client.get(reverse("scoring:dashboard")).content.decode())
+              ["ssi-chart-data"]["data"]}
+    # Only the days with an average, a gap between days apart.
+    assert traces["Industry average"]["x"] == ["2026-05-13", "2026-05-14", "2026-05-20"]
+    assert traces["Industry average"]["y"] == [24.5, None, 25.0]
+    assert traces["Network average"]["y"] == [31.25, None, None]
+
+
+@pytest.mark.django_db
 def test_a_new_person_sees_how_to_add_their_first_snapshot(client, sales):
     client.force_login(sales)
     html = client.get(reverse("scoring:dashboard")).content.decode()
@@ -116,16 +130,16 @@ def test_the_dashboard_reads_stored_figures_in_a_fixed_number_of_queries(client,
                                                                          django_assert_num_queries):
     client.force_login(sales)
     client.get(reverse("scoring:dashboard"))
-    # 1 session, 2 user, 3 the range's days, 4 the stored summary, 5 goals
-    # (current and earlier), 6 notes, 7 anomalies, 8 pending recompute
-    # requests, 9 the latest standing in each team, 10 the snapshots' industry
-    # and network averages; nothing computed.
-    with django_assert_num_queries(10):
+    # 1 session, 2 user, 3 the range's days with the snapshots' industry and
+    # network averages, 4 the stored summary, 5 goals (current and earlier),
+    # 6 notes, 7 anomalies, 8 pending recompute requests, 9 the latest
+    # standing in each team; nothing computed.
+    with django_assert_num_queries(9):
         assert '<span class="value">64</span>' in client.get(reverse("scoring:dashboard")).content.decode()
     for back in range(30, 400):
         snap(sales, TODAY - dt.timedelta(days=back), 50)
     trends.recompute(sales.pk)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert "374 days logged" in client.get(reverse("scoring:dashboard")).content.decode()
 
 
