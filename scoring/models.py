@@ -374,3 +374,30 @@ class TeamSummary(models.Model):
 
     def __str__(self):
         return f"team {self.team_id} as of {self.as_of}"
+
+
+class OrganisationSpread(models.Model):
+    """Everyone's current spread of each metric (``organisation_figures.
+    organisation_spreads``) for the day ``as_of``, which every team page of that
+    day compares its members against: computed after each change of the stored
+    summaries rather than by each page.
+
+    ``version`` is the value of the sequence ``scoring_summary_version`` taken
+    just before computing; every commit that changes summaries takes a new one,
+    so a row is current only while its version is the sequence's latest, and
+    a page reads it only then.
+    """
+
+    as_of = models.DateField(primary_key=True)
+    version = models.BigIntegerField()
+    spreads = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(as_of__gte=rules.FIRST_DATE), name="organisationspread_date_from_2014",
+                                   violation_error_message=rules.DATE_TOO_EARLY),
+        ]
+
+    def __str__(self):
+        return f"organisation spreads as of {self.as_of}"

@@ -1,7 +1,10 @@
 """The organisation's current figures: everyone's spread, each team's, the
 headline count, and every team's median over time. Computed here, and only
 here, from the stored summaries and ``TeamDay``; the team page compares its
-members against ``organisation_spreads``.
+members against ``organisation_spreads``, which is also stored, for each day a
+team page shows, after every change of the summaries (``OrganisationSpread``):
+with 10,000 people the aggregate is 40–70 ms of PostgreSQL's time, the same for
+every team page of the day.
 
 Each function costs one query, whatever the organisation's size.
 """
@@ -12,10 +15,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
+import orjson
+from django.db import connection, transaction
+from django.utils import timezone
 
 from scoring.recompute_sql import REPORTING_DAYS
-from scoring.teams import METRICS, Spread, metric_column
+from scoring.teams import METRICS, Spread, latest_today, metric_column
 
 
 def _spread_columns(metric: str) -> str:
@@ -49,6 +54,74 @@ def organisation_spreads(today: dt.date) -> dict[str, Spread | None]:
         cursor.execute(_ORGANISATION_SQL, {"since": today - dt.timedelta(days=REPORTING_DAYS), "today": today})
         values = cursor.fetchone()
     return {metric: _spread(*values[n * 4:(n + 1) * 4]) for n, metric in enumerate(METRICS)}
+
+
+# --- Stored for each day a team page shows ----------------------------------
+
+_CURRENT_SQL = """
+SELECT spreads::text FROM scoring_organisationspread
+WHERE as_of = %s AND version = (SELECT last_value FROM scoring_summary_version)
+"""
+
+_STORE_SQL = """
+INSERT INTO scoring_organisationspread (as_of, version, spreads, computed_at) VALUES (%s, %s, %s::jsonb, now())
+ON CONFLICT (as_of) DO UPDATE SET version = EXCLUDED.version, spreads = EXCLUDED.spreads,
+    computed_at = EXCLUDED.computed_at
+WHERE scoring_organisationspread.version < EXCLUDED.version
+"""
+
+# Each team's members' time zones: a team's day is the latest of their todays.
+_TEAM_ZONES_SQL = """
+SELECT DISTINCT m.team_id, u.time_zone FROM tracking_membership m JOIN tracking_user u ON u.id = m.user_id
+WHERE m.role = 'member'
+"""
+
+
+def current_spreads(today: dt.date) -> dict[str, Spread | None]:
+    """``organisation_spreads(today)``: the stored one while no summary has
+    changed since it was computed (one query), otherwise computed here."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CURRENT_SQL, [today])
+        row = cursor.fetchone()
+    if row is None:
+        return organisation_spreads(today)
+    return {metric: None if value is None else Spread(*value) for metric, value in orjson.loads(row[0]).items()}
+
+
+def team_days(now: dt.datetime | None = None) -> set[dt.date]:
+    """Every day some team's page shows now (``teams.team_day`` of each team). One query."""
+    zones: dict[int, list[str]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(_TEAM_ZONES_SQL)
+        for team_id, zone in cursor.fetchall():
+            zones[team_id].append(zone)
+    now = now or timezone.now()
+    return {latest_today(team_zones, now) for team_zones in zones.values()}
+
+
+def refresh_spreads(now: dt.datetime | None = None) -> int:
+    """Store ``organisation_spreads`` for every day a team page shows now,
+    under a new version taken first: a change committed after that takes a
+    newer one, which makes these rows no longer current. Returns the rows written."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('scoring_summary_version')")
+        version = cursor.fetchone()[0]
+    days = sorted(team_days(now))
+    for day in days:
+        spreads = organisation_spreads(day)
+        document = orjson.dumps({m: None if s is None else [s.people, s.low, s.p25, s.median, s.p75, s.high]
+                                 for m, s in spreads.items()}).decode()
+        with connection.cursor() as cursor:
+            cursor.execute(_STORE_SQL, [day, version, document])
+    return len(days)
+
+
+def summaries_changed() -> None:
+    """Called by whatever writes or deletes person summaries: once that
+    transaction commits, a new version makes the stored spreads stale and
+    they are computed again. Before then, pages read the ones that match what
+    they can see."""
+    transaction.on_commit(refresh_spreads, robust=True)
 
 
 _TEAM_SPREADS_SQL = f"""

@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from scoring import goals, insights, summary, summary_store
+from scoring import goals, insights, organisation_figures, summary, summary_store
 from scoring.models import Annotation, PersonSummary
 from scoring.summary_store import dump, pillar_move
 from tracking import rules
@@ -171,7 +171,8 @@ def _refresh(users: list[int], since: dt.date | None = None) -> int:
         window[row[0]].append((row[2], row[3]))
         if row[1]:
             recent[row[0]].append(dict(zip(_WINDOW_COLUMNS, row[2:], strict=True)))
-    PersonSummary.objects.filter(user_id__in=users).exclude(user_id__in=list(window)).delete()
+    if PersonSummary.objects.filter(user_id__in=users).exclude(user_id__in=list(window)).delete()[0]:
+        organisation_figures.summaries_changed()
     users = [uid for uid in users if uid in window and uid in people]
     if not users:
         return 0
@@ -282,6 +283,7 @@ def _store(rows: list[dict]) -> None:
     ])
     with connection.cursor() as cursor:
         cursor.execute(sql, [document])
+    organisation_figures.summaries_changed()
 
 
 _WITH_DAYS_SQL = """
@@ -296,6 +298,8 @@ def everyone_batches(jobs: int = 1) -> list[list[int]]:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM scoring_personsummary s WHERE NOT EXISTS "
                        "(SELECT 1 FROM scoring_userday d WHERE d.user_id = s.user_id)")
+        if cursor.rowcount:
+            organisation_figures.summaries_changed()
     ids = [row[0] for row in _fetch(_WITH_DAYS_SQL, {})]
     size = max(1, min(BATCH, -(-len(ids) // max(1, jobs))))
     return [ids[start:start + size] for start in range(0, len(ids), size)]

@@ -189,7 +189,7 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
         spreads = teams.team_spreads(rows)
         if any(spreads[p] for p in teams.METRICS[1:]):
             figures["boxes"] = team_charts.pillar_boxes_figure(spreads)
-            organisation = organisation_figures.organisation_spreads(today)
+            organisation = organisation_figures.current_spreads(today)
             if is_manager or (organisation["ssi"] and organisation["ssi"].people >= teams.PRIVACY_FLOOR):
                 figures["versus"] = team_charts.versus_organisation_figure(spreads, organisation)
         context["median_now"] = spreads["ssi"]

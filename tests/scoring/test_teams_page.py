@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from django.urls import reverse
 
-from scoring import team_summary, teams
+from scoring import organisation_figures, team_summary, teams
 from scoring.models import TeamDay, TeamSummary
 from tests.conftest import make_user
 from tests.scoring import team_data
@@ -167,19 +167,21 @@ def test_the_team_page_costs_the_same_queries_for_any_team_size(client, east, ma
     # members' time zones (the team's day), 6 leaderboard rows (stored
     # summaries), 7 the team's stored default view (none yet), 8 sparkline
     # series (also the members' lines and, by week, the heatmap), 9 team band
-    # (TeamDay), 10 organisation's current values.
-    with django_assert_num_queries(10):
+    # (TeamDay), 10 the organisation's stored spread (none yet), 11 the
+    # organisation's spread computed.
+    with django_assert_num_queries(11):
         client.get(url)
     for i in range(6):
         person = make_user(f"extra{i}@example.com", name=f"Extra {i}")
         Membership.objects.create(user=person, team=east)
         derived(person, i, 40 + i)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         html = client.get(url).content.decode()
     assert "Extra 5" in html
-    # Once the recompute has stored the default view, the page reads it: no
-    # series and no band of its own.
+    # Once the recompute has stored the default view and the organisation's
+    # spread, the page reads them: no series, no band and no spread of its own.
     team_summary.refresh([east.pk])
+    organisation_figures.refresh_spreads()
     with django_assert_num_queries(8):
         assert "Extra 5" in client.get(url).content.decode()
 

@@ -1,0 +1,95 @@
+"""The organisation's spread that every team page compares its members against:
+stored after each committed change of the summaries, read by the pages only
+while no summary has changed since (tests/scoring/team_data.py's team)."""
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from scoring import organisation_figures, person_summary
+from scoring.models import OrganisationSpread, UserDay
+from scoring.teams import Spread
+from tests.scoring import team_data
+from tests.scoring.team_data import NOW, TODAY, day
+
+pytestmark = pytest.mark.django_db
+team_history, third, fourth = team_data.team_history, team_data.third, team_data.fourth
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+def _organisation_median_brand(client, url) -> float:
+    html = client.get(url).content.decode()
+    body = re.search(r'<script type="application/json" id="team-versus-org-data">(.*?)</script>', html, re.S)
+    return json.loads(body.group(1))["data"][1]["y"][0]
+
+
+def _change_everyone(people):
+    # A summary change as the recompute commits it: the spreads follow on commit.
+    person_summary.refresh([p.pk for p in people])
+
+
+def test_a_committed_summary_change_stores_the_spread_for_the_teams_day(
+        east, team_history, django_capture_on_commit_callbacks):
+    assert not OrganisationSpread.objects.exists()  # nothing committed yet in this test
+    with django_capture_on_commit_callbacks(execute=True):
+        _change_everyone(team_history.values())
+    stored = organisation_figures.current_spreads(TODAY)
+    assert OrganisationSpread.objects.get().as_of == TODAY  # East's day, and the only one
+    # 30 (West), 50, 60, 64: worked out by hand in team_data.
+    assert stored["ssi"] == Spread(people=4, low=30.0, p25=45.0, median=55.0, p75=61.0, high=64.0)
+    assert stored == organisation_figures.organisation_spreads(TODAY)
+
+
+def test_the_team_page_reads_the_stored_spread_while_it_is_current(
+        client, east, manager, team_history, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _change_everyone(team_history.values())
+    client.force_login(manager)
+    url = reverse("scoring:team", args=["east"])
+    assert _organisation_median_brand(client, url) == 12.5  # brands 7.5 (West), 10, 15, 16
+    # The page draws what is stored (here altered by hand, its version kept).
+    row = OrganisationSpread.objects.get(as_of=TODAY)
+    row.spreads["brand"] = [4, 1.0, 2.0, 3.0, 4.0, 5.0]
+    row.save()
+    assert _organisation_median_brand(client, url) == 3.0
+
+
+def test_a_later_change_makes_the_stored_spread_stale_until_it_is_stored_again(
+        client, east, manager, team_history, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _change_everyone(team_history.values())
+    row = OrganisationSpread.objects.get(as_of=TODAY)
+    row.spreads["brand"] = [4, 1.0, 2.0, 3.0, 4.0, 5.0]
+    row.save()
+    client.force_login(manager)
+    url = reverse("scoring:team", args=["east"])
+    # Fran's brand goes from 10 to 20; until its commit the page reads the stored row.
+    UserDay.objects.filter(user=team_history["fourth"], date=day(2)).update(brand=Decimal(20))
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        person_summary.refresh([team_history["fourth"].pk])
+    assert _organisation_median_brand(client, url) == 3.0
+    # Committed: a new version, so the stored row no longer counts; the page computes.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('scoring_summary_version')")
+    assert _organisation_median_brand(client, url) == 15.5  # brands 7.5, 15, 16, 20
+    for callback in pending:
+        callback()
+    assert OrganisationSpread.objects.get(as_of=TODAY).spreads["brand"][3] == 15.5
+    assert _organisation_median_brand(client, url) == 15.5
+
+
+def test_a_spread_stored_under_an_older_version_is_not_overwritten_by_it(east, team_history):
+    organisation_figures.refresh_spreads()
+    newer = OrganisationSpread.objects.get(as_of=TODAY).version
+    with connection.cursor() as cursor:
+        cursor.execute(organisation_figures._STORE_SQL, [TODAY, newer - 1, json.dumps({"ssi": None})])
+    row = OrganisationSpread.objects.get(as_of=TODAY)
+    assert row.version == newer and row.spreads["ssi"][3] == 55.0
