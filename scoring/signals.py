@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from scoring.outbox import request_recomputes
 from tracking.changes import person_rows_changed
-from tracking.models import Membership
+from tracking.models import Membership, User
 
 
 @receiver(person_rows_changed, dispatch_uid="scoring_person_rows_changed")
@@ -39,3 +39,11 @@ def membership_saved(sender, instance: Membership, raw=False, **kwargs):
 @receiver(post_delete, sender=Membership, dispatch_uid="scoring_membership_deleted")
 def membership_deleted(sender, instance: Membership, **kwargs):
     _recompute_team(instance.team_id)
+
+
+@receiver(post_delete, sender=User, dispatch_uid="scoring_person_deleted")
+def person_deleted(sender, instance: User, **kwargs):
+    # Their summary goes with them (a cascade): the organisation's stored spread follows.
+    from scoring import organisation_figures
+
+    organisation_figures.summaries_changed()

@@ -93,3 +93,13 @@ def test_a_spread_stored_under_an_older_version_is_not_overwritten_by_it(east, t
         cursor.execute(organisation_figures._STORE_SQL, [TODAY, newer - 1, json.dumps({"ssi": None})])
     row = OrganisationSpread.objects.get(as_of=TODAY)
     assert row.version == newer and row.spreads["ssi"][3] == 55.0
+
+
+def test_a_deleted_person_leaves_the_stored_spread(east, team_history, outsider, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _change_everyone(team_history.values())
+    assert organisation_figures.current_spreads(TODAY)["ssi"].people == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        outsider.delete()
+    # 50, 60, 64 without West's 30.
+    assert organisation_figures.current_spreads(TODAY)["ssi"] == Spread(3, 50.0, 55.0, 60.0, 62.0, 64.0)
