@@ -120,7 +120,10 @@ def summaries_changed() -> None:
     """Called by whatever writes or deletes person summaries: once that
     transaction commits, a new version makes the stored spreads stale and
     they are computed again. Before then, pages read the ones that match what
-    they can see."""
+    they can see. Once per transaction: a deletion of many people calls it
+    for each of them."""
+    if connection.in_atomic_block and any(func is refresh_spreads for _, func, _ in connection.run_on_commit):
+        return
     transaction.on_commit(refresh_spreads, robust=True)
 
 

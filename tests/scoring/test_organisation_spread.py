@@ -2,6 +2,7 @@
 stored after each committed change of the summaries, read by the pages only
 while no summary has changed since (tests/scoring/team_data.py's team)."""
 
+import contextlib
 import json
 import re
 from decimal import Decimal
@@ -25,6 +26,32 @@ def frozen_today(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 
+@pytest.fixture(autouse=True)
+def _fixtures_committed(request):
+    # The fixtures' summaries are written in the test's transaction, which never
+    # commits; they queued the spread's refresh there, and a summary change
+    # queues it once per transaction. Drop it, as if the fixtures had committed.
+    for name in ("team_history", "outsider"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+    _as_committed()
+
+
+def _as_committed():
+    # After a commit Django empties the list of callbacks; the test's
+    # transaction never commits, so the refreshes it ran are dropped here.
+    connection.run_on_commit[:] = [
+        entry for entry in connection.run_on_commit if entry[1] is not organisation_figures.refresh_spreads]
+
+
+@contextlib.contextmanager
+def committed(capture):
+    """The block's writes as their commit runs them: the refresh, once."""
+    with capture(execute=True):
+        yield
+    _as_committed()
+
+
 def _organisation_median_brand(client, url) -> float:
     html = client.get(url).content.decode()
     body = re.search(r'<script type="application/json" id="team-versus-org-data">(.*?)</script>', html, re.S)
@@ -39,7 +66,7 @@ def _change_everyone(people):
 def test_a_committed_summary_change_stores_the_spread_for_the_teams_day(
         east, team_history, django_capture_on_commit_callbacks):
     assert not OrganisationSpread.objects.exists()  # nothing committed yet in this test
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed(django_capture_on_commit_callbacks):
         _change_everyone(team_history.values())
     stored = organisation_figures.current_spreads(TODAY)
     assert OrganisationSpread.objects.get().as_of == TODAY  # East's day, and the only one
@@ -50,7 +77,7 @@ def test_a_committed_summary_change_stores_the_spread_for_the_teams_day(
 
 def test_the_team_page_reads_the_stored_spread_while_it_is_current(
         client, east, manager, team_history, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed(django_capture_on_commit_callbacks):
         _change_everyone(team_history.values())
     client.force_login(manager)
     url = reverse("scoring:team", args=["east"])
@@ -64,7 +91,7 @@ def test_the_team_page_reads_the_stored_spread_while_it_is_current(
 
 def test_a_later_change_makes_the_stored_spread_stale_until_it_is_stored_again(
         client, east, manager, team_history, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed(django_capture_on_commit_callbacks):
         _change_everyone(team_history.values())
     row = OrganisationSpread.objects.get(as_of=TODAY)
     row.spreads["brand"] = [4, 1.0, 2.0, 3.0, 4.0, 5.0]
@@ -96,10 +123,20 @@ def test_a_spread_stored_under_an_older_version_is_not_overwritten_by_it(east, t
 
 
 def test_a_deleted_person_leaves_the_stored_spread(east, team_history, outsider, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed(django_capture_on_commit_callbacks):
         _change_everyone(team_history.values())
     assert organisation_figures.current_spreads(TODAY)["ssi"].people == 4
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed(django_capture_on_commit_callbacks):
         outsider.delete()
     # 50, 60, 64 without West's 30.
     assert organisation_figures.current_spreads(TODAY)["ssi"] == Spread(3, 50.0, 55.0, 60.0, 62.0, 64.0)
+
+
+def test_many_summaries_changed_in_one_transaction_store_the_spread_once(
+        east, team_history, outsider, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        person_summary.refresh([team_history["sales"].pk])
+        person_summary.refresh([team_history["peer"].pk])
+        team_history["third"].delete()
+        outsider.delete()
+    assert callbacks.count(organisation_figures.refresh_spreads) == 1
