@@ -17,6 +17,12 @@ def _pillar_range(field: str) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": 25})
 
 
+
+def _from_2014(field: str, name: str) -> models.CheckConstraint:
+    """No SSI date before LinkedIn had the SSI (``rules.FIRST_DATE``)."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__gte": rules.FIRST_DATE}), name=name,
+                                  violation_error_message=rules.DATE_TOO_EARLY)
+
 class UserDay(models.Model):
     """One person on one observed day, with the windows DESIGN.md defines.
 
@@ -60,8 +66,7 @@ class UserDay(models.Model):
     class Meta:
         ordering = ["user", "date"]
         constraints = [
-            models.CheckConstraint(condition=Q(date__gte=rules.FIRST_DATE), name="userday_date_from_2014",
-                                   violation_error_message=rules.DATE_TOO_EARLY),
+            _from_2014("date", "userday_date_from_2014"),
             models.UniqueConstraint(fields=["user", "date"], name="userday_unique_user_date"),
         ]
 
@@ -99,8 +104,7 @@ class TeamDay(models.Model):
     class Meta:
         ordering = ["team", "metric", "date"]
         constraints = [
-            models.CheckConstraint(condition=Q(date__gte=rules.FIRST_DATE), name="teamday_date_from_2014",
-                                   violation_error_message=rules.DATE_TOO_EARLY),
+            _from_2014("date", "teamday_date_from_2014"),
             models.UniqueConstraint(fields=["team", "metric", "date"], name="teamday_unique_team_metric_date"),
             models.CheckConstraint(condition=models.Q(reporting__lte=models.F("members")), name="teamday_reporting_le_members"),
         ]
@@ -137,8 +141,7 @@ class TeamMemberDay(models.Model):
     class Meta:
         ordering = ["team", "date", "rank"]
         constraints = [
-            models.CheckConstraint(condition=Q(date__gte=rules.FIRST_DATE), name="teammemberday_date_from_2014",
-                                   violation_error_message=rules.DATE_TOO_EARLY),
+            _from_2014("date", "teammemberday_date_from_2014"),
             models.UniqueConstraint(fields=["user", "team", "date"], name="teammemberday_unique_user_team_date"),
             models.CheckConstraint(condition=Q(rank__gte=1, rank__lte=F("reporting")), name="teammemberday_rank_range"),
             models.CheckConstraint(
@@ -259,8 +262,7 @@ class Anomaly(models.Model):
         verbose_name_plural = "anomalies"
         ordering = ["user", "-date", "kind"]
         constraints = [
-            models.CheckConstraint(condition=Q(date__gte=rules.FIRST_DATE), name="anomaly_date_from_2014",
-                                   violation_error_message=rules.DATE_TOO_EARLY),
+            _from_2014("date", "anomaly_date_from_2014"),
             models.UniqueConstraint(fields=["user", "kind", "date"], name="anomaly_unique_user_kind_date"),
             models.CheckConstraint(
                 condition=Q(kind__in=["ssi_drop", "pillar_below_p25", "rank_slip", "not_reporting"]),
@@ -368,8 +370,7 @@ class TeamSummary(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(as_of__gte=rules.FIRST_DATE), name="teamsummary_date_from_2014",
-                                   violation_error_message=rules.DATE_TOO_EARLY),
+            _from_2014("as_of", "teamsummary_date_from_2014"),
         ]
 
     def __str__(self):
@@ -395,8 +396,7 @@ class OrganisationSpread(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(as_of__gte=rules.FIRST_DATE), name="organisationspread_date_from_2014",
-                                   violation_error_message=rules.DATE_TOO_EARLY),
+            _from_2014("as_of", "organisationspread_date_from_2014"),
         ]
 
     def __str__(self):
