@@ -98,6 +98,10 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets that are one tag are written without the template engine
+# (ssi_dashboard/forms_renderer.py); the rest through Django's templates.
+FORM_RENDERER = "ssi_dashboard.forms_renderer.FastRenderer"
+
 # --- Services -------------------------------------------------------------
 # In development, with DATABASE_URL / REDIS_URL unset (a fresh machine),
 # embedded servers start on first use; see ssi_dashboard/devservices.py.
