@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from scoring.models import Goal
@@ -153,9 +154,15 @@ def current_goals(person) -> list[Goal]:
 def current_goals_of(user_ids) -> dict[int, list[Goal]]:
     """``current_goals`` of many people in one query, keyed by person."""
     found: dict[int, dict[str, Goal]] = {}
-    for g in Goal.objects.filter(user_id__in=list(user_ids), replaced_at__isnull=True).select_related("set_by"):
+    # order_by(): the default ordering would join the people to sort by name.
+    for g in (Goal.objects.filter(user_id__in=list(user_ids), replaced_at__isnull=True).select_related("set_by")
+              .order_by()):
         found.setdefault(g.user_id, {})[g.kind] = g
     return {uid: [kinds[k] for k in (Goal.Kind.OWN, Goal.Kind.MANAGER) if k in kinds] for uid, kinds in found.items()}
+
+
+# Written out, as the dashboard's other reads are (scoring.views).
+_GOALS_SQL = f"SELECT * FROM {Goal._meta.db_table} WHERE user_id = %s"
 
 
 def shown(person) -> tuple[list[Goal], list[Goal]]:
@@ -163,7 +170,10 @@ def shown(person) -> tuple[list[Goal], list[Goal]]:
     kind replaced, newest first, from one query (the dashboard shows both)."""
     current: dict[str, Goal] = {}
     replaced = []
-    for goal in Goal.objects.filter(user=person).select_related("set_by"):
+    found = list(Goal.objects.raw(_GOALS_SQL, [person.pk]))
+    # Who set a manager's goal (the page names them): a second query only then.
+    prefetch_related_objects([g for g in found if g.kind == Goal.Kind.MANAGER and g.set_by_id], "set_by")
+    for goal in found:
         if goal.replaced_at is None:
             current[goal.kind] = goal
         else:

@@ -200,10 +200,14 @@ class Summary:
         return insights.Evidence(tests, e["own_weeks"], e["team_name"], e["team_weeks"])
 
 
+# Written out, as the dashboard's other reads are (scoring.views).
+_SUMMARY_SQL = f"SELECT * FROM {PersonSummary._meta.db_table} WHERE user_id = %s"
+
+
 def read(person) -> Summary | None:
     """``person``'s stored summary (one query); None before their first derived day."""
-    row = PersonSummary.objects.filter(user_id=person.pk).first()
-    return None if row is None else Summary(row, person.today())
+    rows = list(PersonSummary.objects.raw(_SUMMARY_SQL, [person.pk]))
+    return Summary(rows[0], person.today()) if rows else None
 
 
 # A standing moves whenever a teammate's day does, which recomputes the team's

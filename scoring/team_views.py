@@ -262,7 +262,7 @@ def organisation(request):
     if key not in summary.RANGES:
         key = "365"
     # The latest of everyone's own todays: each person counts with their latest reading.
-    today = teams.latest_today(User.objects.values_list("time_zone", flat=True).distinct())
+    today = teams.latest_today(User.objects.order_by().values_list("time_zone", flat=True).distinct())
     start = summary.range_start(key, today)
     weekly = teams.is_weekly(start, today)
     all_teams = list(

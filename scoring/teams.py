@@ -122,8 +122,9 @@ def team_day(team: Team, now: dt.datetime | None = None) -> dt.date:
     reports when that reading is within ``REPORTING_DAYS`` of it. One query."""
     from tracking.models import User
 
+    # order_by(): the people's default ordering would make DISTINCT keep one row a person.
     return latest_today(User.objects.filter(memberships__team=team, memberships__role=Membership.Role.MEMBER)
-                        .values_list("time_zone", flat=True).distinct(), now)
+                        .order_by().values_list("time_zone", flat=True).distinct(), now)
 
 
 def day_label(day: dt.date) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.shortcuts import redirect, render
 
 from scoring import charts, goals, summary, summary_store
@@ -10,11 +11,26 @@ from scoring.access import dashboard_rights
 from scoring.forms import AnnotationForm, GoalForm
 from scoring.models import Annotation, Anomaly, RecomputeRequest, UserDay
 from scoring.trends import anomaly_detail_text
-from tracking.access import can_manage, get_person_for_viewer, teams_managed_by
+from tracking.access import can_manage, get_person_for_viewer, managed_team_slugs
 from tracking.models import Team
 
 # Anomalies older than this are history, not news.
 ANOMALY_DAYS = 90
+
+
+# The dashboard's reads of its person, written out: Manager.raw gives the same
+# model instances as the ORM without compiling each query on every visit
+# (about a millisecond each, a sixth of a dashboard's time).
+_NOTES_SQL = f"SELECT * FROM {Annotation._meta.db_table} WHERE user_id = %s ORDER BY date, id"
+_ANOMALIES_SQL = f"SELECT * FROM {Anomaly._meta.db_table} WHERE user_id = %s AND date >= %s ORDER BY date DESC, kind"
+# A change the recompute has not taken in yet (a snapshot, a goal, a note).
+_PENDING_SQL = f"SELECT EXISTS (SELECT 1 FROM {RecomputeRequest._meta.db_table} WHERE user_id = %s)"
+
+
+def _pending(person) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(_PENDING_SQL, [person.pk])
+        return cursor.fetchone()[0]
 
 
 def _dashboard_data(person, key: str, today: dt.date) -> dict:
@@ -25,13 +41,11 @@ def _dashboard_data(person, key: str, today: dt.date) -> dict:
     rows = summary.days_for(person, start)
     stored = summary_store.read(person)
     current, replaced = goals.shown(person)
-    notes = list(Annotation.objects.filter(user=person).order_by("date", "id"))
-    anomalies = list(Anomaly.objects.filter(user=person, date__gte=today - dt.timedelta(days=ANOMALY_DAYS))
-                     .order_by("-date", "kind"))
+    notes = list(Annotation.objects.raw(_NOTES_SQL, [person.pk]))
+    anomalies = list(Anomaly.objects.raw(_ANOMALIES_SQL, [person.pk, today - dt.timedelta(days=ANOMALY_DAYS)]))
     team_ids = {a.team_id for a in anomalies if a.team_id}
     team_names = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
-    # A change the recompute has not taken in yet (a snapshot, a goal, a note).
-    pending = RecomputeRequest.objects.filter(user=person).exists()
+    pending = _pending(person)
     projections = {goal.pk: stored.projection(goal) if stored else None for goal in current}
     effects, effects_pending = stored.effects(notes) if stored else ([], False)
     goal = current[0] if current else None
@@ -100,7 +114,7 @@ def home(request):
     (or, with several, a summary of each), everyone else their own SSI."""
     if request.user.is_staff:
         return redirect("scoring:organisation")
-    managed = list(teams_managed_by(request.user).values_list("slug", flat=True)[:2])
+    managed = managed_team_slugs(request.user, 2)
     if len(managed) == 1:
         return redirect("scoring:team", managed[0])
     if managed:

@@ -6,6 +6,7 @@ may not see is a 404, indistinguishable from something that does not exist.
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -21,6 +22,25 @@ def teams_managed_by(viewer: User) -> QuerySet[Team]:
     if not viewer.is_authenticated:
         return Team.objects.none()
     return Team.objects.filter(pk__in=managed_team_ids(viewer))
+
+
+# The slugs of the teams a person manages, by name: what the home page asks of
+# everyone who signs in, read without the ORM (which costs a millisecond to
+# write this query on every visit).
+_MANAGED_SLUGS_SQL = """
+SELECT t.slug FROM tracking_team t
+WHERE t.id IN (SELECT team_id FROM tracking_membership WHERE user_id = %s AND role = %s)
+ORDER BY t.name, t.id LIMIT %s
+"""
+
+
+def managed_team_slugs(viewer: User, limit: int) -> list[str]:
+    """The slugs of up to ``limit`` of ``teams_managed_by(viewer)``, by name."""
+    if not viewer.is_authenticated:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_MANAGED_SLUGS_SQL, [viewer.pk, Membership.Role.MANAGER, limit])
+        return [slug for (slug,) in cursor.fetchall()]
 
 
 def people_visible_to(viewer: User) -> QuerySet[User]:
