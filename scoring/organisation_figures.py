@@ -12,7 +12,9 @@ Each function costs one query, whatever the organisation's size.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import orjson
@@ -116,15 +118,49 @@ def refresh_spreads(now: dt.datetime | None = None) -> int:
     return len(days)
 
 
+def stale_spreads() -> None:
+    """Take a new version, so the stored spreads are no longer current (pages
+    compute the spread themselves until the next refresh)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('scoring_summary_version')")
+
+
+_state = threading.local()
+
+
+@contextmanager
+def refreshed_once():
+    """A task that commits many batches of summaries (an import's recompute,
+    the nightly run) refreshes the stored spreads once, when it ends: inside,
+    each batch's commit only takes a new version (``stale_spreads``), so pages
+    never read a spread older than what they can see. Ends with the refresh
+    even when a batch failed; a process killed before then leaves the spreads
+    stale, computed by each page, until the next change or the nightly run."""
+    if getattr(_state, "owed", None) is not None:
+        yield
+        return
+    _state.owed = False
+    try:
+        yield
+    finally:
+        owed, _state.owed = _state.owed, None
+        if owed:
+            transaction.on_commit(refresh_spreads, robust=True)
+
+
 def summaries_changed() -> None:
     """Called by whatever writes or deletes person summaries: once that
     transaction commits, a new version makes the stored spreads stale and
-    they are computed again. Before then, pages read the ones that match what
-    they can see. Once per transaction: a deletion of many people calls it
-    for each of them."""
-    if connection.in_atomic_block and any(func is refresh_spreads for _, func, _ in connection.run_on_commit):
+    they are computed again (inside ``refreshed_once``, once at its end).
+    Before then, pages read the ones that match what they can see. Once per
+    transaction: a deletion of many people calls it for each of them."""
+    deferred = getattr(_state, "owed", None) is not None
+    callback = stale_spreads if deferred else refresh_spreads
+    if deferred:
+        _state.owed = True
+    if connection.in_atomic_block and any(func is callback for _, func, _ in connection.run_on_commit):
         return
-    transaction.on_commit(refresh_spreads, robust=True)
+    transaction.on_commit(callback, robust=True)
 
 
 _TEAM_SPREADS_SQL = f"""

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import connection, transaction
 from django.utils import timezone
 
-from scoring import person_summary, team_summary
+from scoring import organisation_figures, person_summary, team_summary
 from scoring.models import Anomaly
 from scoring.recompute_sql import PILLAR_ANOMALY_SQL, RECOMPUTE_SQL, TEAM_SQL
 from tracking.locks import lock_recompute_people, lock_recompute_team
@@ -188,14 +188,16 @@ def recompute_batch(
     are). Returns (people recomputed, their days written, team recomputes).
     """
     people = written = teams = 0
-    for batch in batches(since_by_user):
-        with transaction.atomic():
-            users = claim(batch) if claim else batch
-            if not users:
-                continue
-            written += recompute_with_teams(users, _earliest(since_by_user[user] for user in users))
-            people += len(users)
-            teams += len(team_ids_for(users))
+    # The organisation's stored spread: stale after each batch, stored once at the end.
+    with organisation_figures.refreshed_once():
+        for batch in batches(since_by_user):
+            with transaction.atomic():
+                users = claim(batch) if claim else batch
+                if not users:
+                    continue
+                written += recompute_with_teams(users, _earliest(since_by_user[user] for user in users))
+                people += len(users)
+                teams += len(team_ids_for(users))
     return people, written, teams
 
 

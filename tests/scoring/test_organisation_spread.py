@@ -11,11 +11,12 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from scoring import organisation_figures, person_summary
+from scoring import organisation_figures, person_summary, trends
 from scoring.models import OrganisationSpread, UserDay
 from scoring.teams import Spread
 from tests.scoring import team_data
 from tests.scoring.team_data import NOW, TODAY, day
+from tracking.models import Snapshot
 
 pytestmark = pytest.mark.django_db
 team_history, third, fourth = team_data.team_history, team_data.third, team_data.fourth
@@ -140,3 +141,39 @@ def test_many_summaries_changed_in_one_transaction_store_the_spread_once(
         team_history["third"].delete()
         outsider.delete()
     assert callbacks.count(organisation_figures.refresh_spreads) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_of_several_batches_stores_the_spread_once_at_its_end(sales, outsider, monkeypatch):
+    # Each batch commits on its own (as an import's recompute task runs them):
+    # each commit makes the stored spread stale, and it is stored once, last.
+    calls = []
+    refresh, stale = organisation_figures.refresh_spreads, organisation_figures.stale_spreads
+
+    def refreshed(*args, **kwargs):
+        calls.append("refresh")
+        return refresh(*args, **kwargs)
+
+    def staled():
+        calls.append("stale")
+        stale()
+
+    monkeypatch.setattr(organisation_figures, "refresh_spreads", refreshed)
+    monkeypatch.setattr(organisation_figures, "stale_spreads", staled)
+    monkeypatch.setattr(trends, "BATCH", 1)
+    # Sasha (East) at 40 and the outsider (West) at 60: two teams, two batches.
+    for person, ssi, pillar in ((sales, 40, 10), (outsider, 60, 15)):
+        Snapshot.objects.create(user=person, date=TODAY, ssi=Decimal(ssi), brand=Decimal(pillar),
+                                people=Decimal(pillar), insights=Decimal(pillar), relationships=Decimal(pillar))
+    people = {sales.pk: None, outsider.pk: None}
+    count = len(trends.batches(people))
+    assert count == 2
+
+    trends.recompute_batch(people)
+
+    assert calls == ["stale"] * count + ["refresh"]
+    row = OrganisationSpread.objects.get(as_of=TODAY)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM scoring_summary_version")
+        assert row.version == cursor.fetchone()[0]
+    assert organisation_figures.current_spreads(TODAY)["ssi"] == Spread(2, 40.0, 45.0, 50.0, 55.0, 60.0)
