@@ -82,6 +82,16 @@ def wait_for(predicate, timeout: float = 15.0) -> bool:
     return False
 
 
+def day_first_days(count: int) -> list[dt.date]:
+    """The latest ``count`` consecutive past days (oldest first) whose day of
+    the month is above 12: a day-first file of them (13.11.2026) tells its
+    order, where 01.12.2026 could be either and is refused."""
+    end = dt.date.today() - dt.timedelta(days=1)
+    while (end - dt.timedelta(days=count - 1)).day <= 12:
+        end -= dt.timedelta(days=1)
+    return [end - dt.timedelta(days=n) for n in range(count - 1, -1, -1)]
+
+
 def snap(user: User, date: dt.date, ssi, pillars=None, **extra) -> Snapshot:
     """A snapshot with the given total; pillars default to an even split."""
     ssi = Decimal(str(ssi))

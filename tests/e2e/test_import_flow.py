@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.conftest import day_first_days
 from tests.e2e.conftest import PASSWORD, csp_violations, log_in
 from tracking.models import ImportJob, Snapshot, User
 
@@ -98,9 +99,10 @@ def test_the_import_pages_have_no_serious_accessibility_violations(page, live_se
 
 
 def my_history() -> bytes:
-    today = dt.date.today()
-    rows = [f"{today - dt.timedelta(days=n):%d.%m.%Y};{40 + n},5;10;10;10;{10 + n},5;Top {n}%" for n in (3, 2)]
-    rows.append(f"{today - dt.timedelta(days=1):%d.%m.%Y};60;26;14;10;10;")  # line 4: a pillar above 25
+    # Recent days that a day-first file can give only one way (01.12 could be either).
+    first, second, third = day_first_days(3)
+    rows = [f"{first:%d.%m.%Y};43,5;10;10;10;13,5;Top 3%", f"{second:%d.%m.%Y};42,5;10;10;10;12,5;Top 2%",
+            f"{third:%d.%m.%Y};60;26;14;10;10;"]  # line 4: a pillar above 25
     return ("Date;SSI;Brand;People;Insights;Relationships;Top % industry\n" + "\n".join(rows) + "\n").encode()
 
 

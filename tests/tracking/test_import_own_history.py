@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tests.conftest import make_user, snap
+from tests.conftest import day_first_days, make_user, snap
 from tests.tracking.test_import_web import csv_file, days_ago, wait_until_finished
 from tracking.models import ImportJob, Snapshot
 
 FILES = Path(__file__).parent / "files"
+# The days of the day-first file below: recent, and readable only one way.
+DAY_1, DAY_2, DAY_3 = day_first_days(3)
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +29,9 @@ def media(settings, tmp_path):
 def my_history() -> str:
     return (
         "Date;SSI;Brand;People;Insights;Relationships;Top % industry\n"
-        f"{days_ago(3):%d.%m.%Y};40,5;10;10;10;10,5;7\n"
-        f"{days_ago(2):%d.%m.%Y};41;10;10;10;11;7\n"
-        f"{days_ago(1):%d.%m.%Y};42;10;10;10;12;6\n"
+        f"{DAY_1:%d.%m.%Y};40,5;10;10;10;10,5;7\n"
+        f"{DAY_2:%d.%m.%Y};41;10;10;10;11;7\n"
+        f"{DAY_3:%d.%m.%Y};42;10;10;10;12;6\n"
     )
 
 
@@ -39,7 +41,7 @@ def own_upload(client, file):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_salesperson_imports_their_own_history_run_by_a_worker_and_undoes_it(celery_worker, client, sales):
-    snap(sales, days_ago(2), 30)
+    snap(sales, DAY_2, 30)
     client.force_login(sales)
     response = own_upload(client, csv_file(my_history(), "my-ssi.csv"))
     job = ImportJob.objects.get()
@@ -49,19 +51,19 @@ def test_a_salesperson_imports_their_own_history_run_by_a_worker_and_undoes_it(c
     preview = client.get(response["Location"]).content.decode()
     assert "3 rows" in preview and "3 valid (2 new, 1 changed, 0 unchanged)" in preview
     assert "Create people" not in preview  # a person importing their own history creates no one
-    assert Snapshot.objects.get(user=sales, date=days_ago(2)).ssi == Decimal("30.000")
+    assert Snapshot.objects.get(user=sales, date=DAY_2).ssi == Decimal("30.000")
 
     assert client.post(reverse("tracking:my-import-job", args=[job.pk]), {"action": "import"}).status_code == 302
     job = wait_until_finished(job)
     assert (job.status, job.created, job.updated) == ("done", 2, 1)
     assert sorted(Snapshot.objects.filter(user=sales).values_list("date", "ssi", "industry_rank")) == [
-        (days_ago(3), Decimal("40.500"), 7), (days_ago(2), Decimal("41.000"), 7), (days_ago(1), Decimal("42.000"), 6)]
+        (DAY_1, Decimal("40.500"), 7), (DAY_2, Decimal("41.000"), 7), (DAY_3, Decimal("42.000"), 6)]
     history = client.get(reverse("tracking:my-imports")).content.decode()
     assert "my-ssi.csv" in history and "<td>Done</td>" in history
 
     undone = client.post(reverse("tracking:my-import-undo", args=[job.pk]), follow=True).content.decode()
     assert "2 rows it had added removed" in undone and "1 rows restored" in undone
-    assert list(Snapshot.objects.filter(user=sales).values_list("date", "ssi")) == [(days_ago(2), Decimal("30.000"))]
+    assert list(Snapshot.objects.filter(user=sales).values_list("date", "ssi")) == [(DAY_2, Decimal("30.000"))]
 
 
 def test_rows_naming_anyone_else_are_refused_with_a_clear_message(client, sales):
