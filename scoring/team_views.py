@@ -1,9 +1,10 @@
 """Team pages, the compare view and the organisation view.
 
 Every object comes through a getter in tracking/access.py; what a viewer sees
-of a team they may open depends on ``manages_team``: members get the aggregate
-(above the privacy floor) and, where the team allows it, the leaderboard;
-managers and admins get everything, member by member.
+of a team they may open depends on their role in it
+(``get_team_and_role_for_viewer``): members get the aggregate (above the
+privacy floor) and, where the team allows it, the leaderboard; managers and
+admins get everything, member by member.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from django.utils.safestring import mark_safe
 from scoring import organisation_figures, summary, team_charts, team_summary, teams
 from tracking.access import (
     get_people_for_viewer,
-    get_team_for_viewer,
+    get_team_and_role_for_viewer,
     managed_team_ids,
-    manages_team,
     people_visible_to,
     require_admin,
     teams_managed_by,
@@ -204,8 +204,8 @@ def _team_context(request, team: Team, is_manager: bool) -> dict:
 
 @login_required
 def team_page(request, slug: str):
-    team = get_team_for_viewer(request.user, slug)
-    context = _team_context(request, team, manages_team(request.user, team))
+    team, is_manager = get_team_and_role_for_viewer(request.user, slug)
+    context = _team_context(request, team, is_manager)
     panel = render_to_string("teams/_panel.html", context)
     if request.htmx:
         response = HttpResponse(panel)

@@ -116,15 +116,20 @@ def latest_today(zones: Iterable[str], now: dt.datetime | None = None) -> dt.dat
     return max(days, default=timezone.localdate(now))
 
 
+# Written out: every team page asks it first (the ORM's join costs a millisecond to compile).
+_TEAM_ZONES_SQL = """
+SELECT DISTINCT u.time_zone FROM tracking_membership m JOIN tracking_user u ON u.id = m.user_id
+WHERE m.team_id = %s AND m.role = %s
+"""
+
+
 def team_day(team: Team, now: dt.datetime | None = None) -> dt.date:
     """The day a team's views show: the latest of its members' own todays.
     Each member's latest reading is then their latest up to it, and a member
     reports when that reading is within ``REPORTING_DAYS`` of it. One query."""
-    from tracking.models import User
-
-    # order_by(): the people's default ordering would make DISTINCT keep one row a person.
-    return latest_today(User.objects.filter(memberships__team=team, memberships__role=Membership.Role.MEMBER)
-                        .order_by().values_list("time_zone", flat=True).distinct(), now)
+    with connection.cursor() as cursor:
+        cursor.execute(_TEAM_ZONES_SQL, [team.pk, Membership.Role.MEMBER])
+        return latest_today((zone for (zone,) in cursor.fetchall()), now)
 
 
 def day_label(day: dt.date) -> str:

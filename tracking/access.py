@@ -76,24 +76,32 @@ def teams_visible_to(viewer: User) -> QuerySet[Team]:
     return Team.objects.filter(memberships__user=viewer).distinct()
 
 
-def get_team_for_viewer(viewer: User, slug: str) -> Team:
-    """The team, if ``viewer`` belongs to it, manages it or is an admin; otherwise 404.
+# What every team page asks first, in one query written out (the ORM's two
+# queries cost it about 2 ms to compile): the team, if the viewer may open it,
+# and whether they manage it.
+_TEAM_AND_ROLE_SQL = """
+SELECT t.*, EXISTS (
+    SELECT 1 FROM tracking_membership m WHERE m.team_id = t.id AND m.user_id = %(viewer)s AND m.role = %(manager)s
+) AS viewer_manages
+FROM tracking_team t
+WHERE t.slug = %(slug)s
+  AND (%(staff)s OR EXISTS (SELECT 1 FROM tracking_membership m WHERE m.team_id = t.id AND m.user_id = %(viewer)s))
+"""
 
-    Which parts of it they see depends on ``manages_team``: members get the
-    aggregate (and the leaderboard, where the team allows it), managers and
-    admins everything, member by member.
-    """
-    try:
-        return teams_visible_to(viewer).get(slug=slug)
-    except (Team.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such team.") from None
 
-
-def manages_team(viewer: User, team: Team) -> bool:
-    """Whether ``viewer`` sees ``team`` member by member (its managers and admins)."""
-    if viewer.is_staff:
-        return True
-    return Membership.objects.filter(user=viewer, team=team, role=Membership.Role.MANAGER).exists()
+def get_team_and_role_for_viewer(viewer: User, slug: str) -> tuple[Team, bool]:
+    """The team, if ``viewer`` belongs to it, manages it or is an admin
+    (otherwise 404), and whether they see it member by member: its managers
+    and admins do; members get the aggregate (and the leaderboard, where the
+    team allows it)."""
+    if not viewer.is_authenticated:
+        raise Http404("No such team.")
+    found = list(Team.objects.raw(_TEAM_AND_ROLE_SQL, {
+        "viewer": viewer.pk, "manager": Membership.Role.MANAGER, "slug": slug, "staff": viewer.is_staff}))
+    if not found:
+        raise Http404("No such team.")
+    team = found[0]
+    return team, viewer.is_staff or team.viewer_manages
 
 
 def get_managed_team_for_viewer(viewer: User, slug: str) -> Team:

@@ -163,26 +163,26 @@ def test_the_team_page_costs_the_same_queries_for_any_team_size(client, east, ma
     client.force_login(manager)
     url = reverse("scoring:team", args=["east"])
     client.get(url)  # warm the session
-    # 1 session, 2 user, 3 team by slug, 4 is the viewer its manager, 5 the
-    # members' time zones (the team's day), 6 leaderboard rows (stored
-    # summaries), 7 the team's stored default view (none yet), 8 sparkline
-    # series (also the members' lines and, by week, the heatmap), 9 team band
-    # (TeamDay), 10 the organisation's stored spread (none yet), 11 the
+    # 1 session, 2 user, 3 team by slug with whether the viewer manages it,
+    # 4 the members' time zones (the team's day), 5 leaderboard rows (stored
+    # summaries), 6 the team's stored default view (none yet), 7 sparkline
+    # series (also the members' lines and, by week, the heatmap), 8 team band
+    # (TeamDay), 9 the organisation's stored spread (none yet), 10 the
     # organisation's spread computed.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         client.get(url)
     for i in range(6):
         person = make_user(f"extra{i}@example.com", name=f"Extra {i}")
         Membership.objects.create(user=person, team=east)
         derived(person, i, 40 + i)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         html = client.get(url).content.decode()
     assert "Extra 5" in html
     # Once the recompute has stored the default view and the organisation's
     # spread, the page reads them: no series, no band and no spread of its own.
     team_summary.refresh([east.pk])
     organisation_figures.refresh_spreads()
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert "Extra 5" in client.get(url).content.decode()
 
 
