@@ -40,18 +40,33 @@ class Command(BaseCommand):
             "Ctrl-C stops the web server, the worker and any embedded database or broker.\n"
         ))
         try:
-            for child in children:
-                child.wait()
-        except KeyboardInterrupt:
-            pass
+            supervise(children)
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
             if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
                 devservices.stop()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def supervise(children: list[subprocess.Popen]) -> None:
+    """Wait for ``children``; on Ctrl-C, or SIGTERM (``kill``, a supervisor,
+    ``timeout``), stop them all before returning, so none outlives the demo
+    holding its port or its broker queue."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        for child in children:
+            child.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
