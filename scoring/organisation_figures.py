@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring.recompute_sql import REPORTING_DAYS
-from scoring.teams import METRICS, Spread, latest_today, metric_column
+from scoring.teams import METRICS, Spread, latest_today, member_zones, metric_column
 
 
 def _spread_columns(metric: str) -> str:
@@ -72,13 +72,6 @@ ON CONFLICT (as_of) DO UPDATE SET version = EXCLUDED.version, spreads = EXCLUDED
 WHERE scoring_organisationspread.version < EXCLUDED.version
 """
 
-# Each team's members' time zones: a team's day is the latest of their todays.
-_TEAM_ZONES_SQL = """
-SELECT DISTINCT m.team_id, u.time_zone FROM tracking_membership m JOIN tracking_user u ON u.id = m.user_id
-WHERE m.role = 'member'
-"""
-
-
 def current_spreads(today: dt.date) -> dict[str, Spread | None]:
     """``organisation_spreads(today)``: the stored one while no summary has
     changed since it was computed (one query), otherwise computed here."""
@@ -92,13 +85,8 @@ def current_spreads(today: dt.date) -> dict[str, Spread | None]:
 
 def team_days(now: dt.datetime | None = None) -> set[dt.date]:
     """Every day some team's page shows now (``teams.team_day`` of each team). One query."""
-    zones: dict[int, list[str]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(_TEAM_ZONES_SQL)
-        for team_id, zone in cursor.fetchall():
-            zones[team_id].append(zone)
     now = now or timezone.now()
-    return {latest_today(team_zones, now) for team_zones in zones.values()}
+    return {latest_today(zones, now) for zones in member_zones().values()}
 
 
 def refresh_spreads(now: dt.datetime | None = None) -> int:

@@ -116,20 +116,30 @@ def latest_today(zones: Iterable[str], now: dt.datetime | None = None) -> dt.dat
     return max(days, default=timezone.localdate(now))
 
 
-# Written out: every team page asks it first (the ORM's join costs a millisecond to compile).
-_TEAM_ZONES_SQL = """
-SELECT DISTINCT u.time_zone FROM tracking_membership m JOIN tracking_user u ON u.id = m.user_id
-WHERE m.team_id = %s AND m.role = %s
+# Each team's members' time zones (managers are not ranked, so their zones
+# do not set the day); written out, as every team page asks it first.
+_MEMBER_ZONES_SQL = """
+SELECT DISTINCT m.team_id, u.time_zone FROM tracking_membership m JOIN tracking_user u ON u.id = m.user_id
+WHERE m.role = %(role)s AND (%(team)s::bigint IS NULL OR m.team_id = %(team)s)
 """
+
+
+def member_zones(team_id: int | None = None) -> dict[int, list[str]]:
+    """The time zones of each team's members, keyed by team: one team's, or
+    every team's when ``team_id`` is None. One query."""
+    zones: dict[int, list[str]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(_MEMBER_ZONES_SQL, {"role": Membership.Role.MEMBER, "team": team_id})
+        for team, zone in cursor.fetchall():
+            zones[team].append(zone)
+    return zones
 
 
 def team_day(team: Team, now: dt.datetime | None = None) -> dt.date:
     """The day a team's views show: the latest of its members' own todays.
     Each member's latest reading is then their latest up to it, and a member
     reports when that reading is within ``REPORTING_DAYS`` of it. One query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TEAM_ZONES_SQL, [team.pk, Membership.Role.MEMBER])
-        return latest_today((zone for (zone,) in cursor.fetchall()), now)
+    return latest_today(member_zones(team.pk)[team.pk], now)
 
 
 def day_label(day: dt.date) -> str:
